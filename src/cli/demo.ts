@@ -1,0 +1,5 @@
+/** `xfrmsim demo`: a short tour of what exists so far. */
+
+export function runDemo(): string {
+  return 'xfrmsim: foundation only\n';
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` needs nothing but Node (npm test); `tools` cross-checks against the
+// installed tcpdump, tshark and Scapy (npm run test:tools).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/tools/**'] } },
+      { test: { name: 'tools', include: ['test/tools/**/*.test.ts'], testTimeout: 60_000 } },
+    ],
+    coverage: { provider: 'v8', include: ['src/**/*.ts'], reporter: ['text-summary', 'text'] },
+  },
+});
