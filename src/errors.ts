@@ -6,6 +6,7 @@ export const ERRNO_TEXT = {
   ENOENT: 'No such file or directory',
   ESRCH: 'No such process',
   E2BIG: 'Argument list too long',
+  EAGAIN: 'Resource temporarily unavailable',
   ENOMEM: 'Cannot allocate memory',
   EEXIST: 'File exists',
   ENODEV: 'No such device',
