@@ -1,0 +1,99 @@
+/** Every primitive against node:crypto (OpenSSL), over random keys and data. */
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { prepareAead } from '../../src/crypto/aead.js';
+import { prepareAuth } from '../../src/crypto/auth.js';
+import { prepareCipher } from '../../src/crypto/cipher.js';
+import { concatBytes, toHex } from '../../src/wire/hex.js';
+
+const RUNS = { numRuns: 200 };
+
+describe('prepareAuth() agrees with node:crypto createHmac', () => {
+  const cases: [string, string, number][] = [
+    ['hmac(md5)', 'md5', 128],
+    ['hmac(sha1)', 'sha1', 160],
+    ['hmac(sha256)', 'sha256', 256],
+    ['hmac(sha384)', 'sha384', 384],
+    ['hmac(sha512)', 'sha512', 512],
+    ['hmac(rmd160)', 'ripemd160', 160],
+  ];
+  it.each(cases)('%s with any key, data and truncation', (name, nodeName, fullBits) => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 4 }),
+        fc.integer({ min: 0, max: fullBits }),
+        (key, parts, bits) => {
+          const h = createHmac(nodeName, key);
+          for (const p of parts) h.update(p);
+          const expected = new Uint8Array(h.digest()).subarray(0, Math.floor(bits / 8));
+          const a = prepareAuth(name, key, bits);
+          expect(toHex(a.mac(...parts))).toBe(toHex(expected));
+          expect(a.verify(parts, expected)).toBe(true);
+        },
+      ),
+      RUNS,
+    );
+  });
+});
+
+describe('prepareCipher() cbc(aes) agrees with node:crypto aes-*-cbc without padding', () => {
+  it.each([16, 24, 32])('%i-byte keys', (keyLength) => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: keyLength, maxLength: keyLength }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.integer({ min: 0, max: 100 }).chain((blocks) => fc.uint8Array({ minLength: blocks * 16, maxLength: blocks * 16 })),
+        (key, iv, plaintext) => {
+          const algo = `aes-${keyLength * 8}-cbc`;
+          const enc = createCipheriv(algo, key, iv).setAutoPadding(false);
+          const expected = concatBytes(new Uint8Array(enc.update(plaintext)), new Uint8Array(enc.final()));
+          const c = prepareCipher('cbc(aes)', key);
+          const ct = c.encrypt(iv, plaintext);
+          expect(toHex(ct)).toBe(toHex(expected));
+          const dec = createDecipheriv(algo, key, iv).setAutoPadding(false);
+          const back = concatBytes(new Uint8Array(dec.update(ct)), new Uint8Array(dec.final()));
+          expect(toHex(c.decrypt(iv, ct))).toBe(toHex(back));
+          expect(toHex(back)).toBe(toHex(plaintext));
+        },
+      ),
+      RUNS,
+    );
+  });
+});
+
+describe('prepareAead() rfc4106(gcm(aes)) agrees with node:crypto aes-*-gcm', () => {
+  const arb = (keyLength: number) =>
+    fc.record({
+      key: fc.uint8Array({ minLength: keyLength + 4, maxLength: keyLength + 4 }),
+      iv: fc.uint8Array({ minLength: 8, maxLength: 8 }),
+      aad: fc.uint8Array({ maxLength: 40 }),
+      plaintext: fc.uint8Array({ maxLength: 600 }),
+      icvBits: fc.constantFrom(64, 96, 128),
+    });
+  it.each([16, 24, 32])('%i-byte AES keys with 64, 96 and 128-bit ICVs', (keyLength) => {
+    fc.assert(
+      fc.property(arb(keyLength), ({ key, iv, aad, plaintext, icvBits }) => {
+        const algo = `aes-${keyLength * 8}-gcm` as 'aes-128-gcm';
+        const nonce = new Uint8Array([...key.subarray(keyLength), ...iv]);
+        const icvLength = icvBits / 8;
+        const enc = createCipheriv(algo, key.subarray(0, keyLength), nonce, { authTagLength: icvLength });
+        enc.setAAD(aad);
+        const ct = concatBytes(new Uint8Array(enc.update(plaintext)), new Uint8Array(enc.final()));
+        const expected = concatBytes(ct, new Uint8Array(enc.getAuthTag()));
+        const a = prepareAead('rfc4106(gcm(aes))', key, icvBits);
+        const sealed = a.seal(iv, aad, plaintext);
+        expect(toHex(sealed)).toBe(toHex(expected));
+        // node opens what we sealed (its own tag check at that tag length).
+        const dec = createDecipheriv(algo, key.subarray(0, keyLength), nonce, { authTagLength: icvLength });
+        dec.setAAD(aad);
+        dec.setAuthTag(sealed.subarray(sealed.length - icvLength));
+        const opened = concatBytes(new Uint8Array(dec.update(sealed.subarray(0, sealed.length - icvLength))), new Uint8Array(dec.final()));
+        expect(toHex(opened)).toBe(toHex(plaintext));
+        expect(toHex(a.open(iv, aad, expected)!)).toBe(toHex(plaintext));
+      }),
+      RUNS,
+    );
+  });
+});
