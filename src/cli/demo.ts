@@ -13,7 +13,7 @@ import { buildIpv6Packet, IPV6_HEADER_LENGTH } from '../wire/ipv6.js';
 import { formatIpv6Address, ipv6 } from '../wire/ipv6-address.js';
 import { PcapWriter } from '../wire/pcap.js';
 import { ETHERTYPE_IPV6, ICMPV6, IPPROTO } from '../wire/proto.js';
-import { PrinterState, printPacket } from '../wire/tcpdump/print.js';
+import { PrinterState, printPacket } from '../wire/tcpdump/index.js';
 import { ah6Input, ah6TransportOutput } from '../xfrm/ah6.js';
 import { type EspCrypto, esp6Input, esp6TransportOutput, esp6TunnelOutput } from '../xfrm/esp6.js';
 
@@ -68,7 +68,7 @@ export function runDemo(seed = 'xfrmsim-demo'): DemoResult {
     const frame = emitEthernet({ dst: MAC_B, src: MAC_A, etherType: ETHERTYPE_IPV6, payload: packet });
     pcap.add(timeUs, frame);
     lines.push(`  ${title}`);
-    for (const l of printPacket(frame, { timeUs, verbosity: 2 }, printer).split('\n')) lines.push(`    ${l}`);
+    for (const l of printPacket(frame, { timeUs, verbosity: 2 }, printer).trimEnd().split('\n')) lines.push(`    ${l}`);
     timeUs += 1000;
   };
 

@@ -1,14 +1,16 @@
 /** Random IPv6 frames printed by the installed tcpdump 4.99.3 and by our printer must read the same, line for line. */
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipv6 } from '../../src/wire/ipv6-address.js';
+import { readPcap } from '../../src/wire/pcap.js';
 import { IPPROTO } from '../../src/wire/proto.js';
-import { printPcap } from '../../src/wire/tcpdump/print.js';
+import { printPacketDetailed, printPcap } from '../../src/wire/tcpdump/print.js';
 import { isTcpPortDecodedByTcpdump } from '../../src/wire/tcpdump/tcp.js';
 import { isUdpPortDecodedByTcpdump } from '../../src/wire/tcpdump/udp.js';
 import { firstDifference } from '../wire/tcpdump/first-difference.js';
@@ -226,6 +228,44 @@ const run = fc
     frames.map((f, i) => ({ timeUs: 1_700_000_000_000_000 + i * 1_234_567, data: f.data, origLength: f.origLength })),
   );
 
+/** Every whole frame of the fixture pcaps: the kernel's captures and the zoo. */
+function fixtureFrames(): Uint8Array[] {
+  const dir = fileURLToPath(new URL('../fixtures/pcap', import.meta.url));
+  const frames: Uint8Array[] = [];
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.pcap'))
+    .sort()) {
+    const parsed = readPcap(new Uint8Array(readFileSync(join(dir, name))));
+    if (!parsed.ok) continue;
+    for (const r of parsed.value.records) if (r.data.length === r.origLength && r.data.length > 14) frames.push(r.data);
+  }
+  return frames;
+}
+
+/** Values a changed byte takes besides random ones: next headers, ICMPv6 types, option types, lengths. */
+const INTERESTING_BYTES = [0, 1, 2, 3, 4, 5, 6, 8, 17, 41, 43, 44, 50, 51, 58, 59, 60, 62, 108, 128, 129, 133, 134, 135, 136, 138, 139];
+const MORE_BYTES = [140, 143, 155, 0x7f, 0x80, 0xc0, 0xc2, 0xc9, 0xff];
+
+/** A fixture frame with a few bytes after the Ethernet header changed, sometimes cut short. */
+function mutatedFrames(pool: readonly Uint8Array[]) {
+  const change = fc.tuple(fc.nat(), fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(...INTERESTING_BYTES, ...MORE_BYTES)));
+  return fc
+    .record({ pick: fc.nat(), changes: fc.array(change, { minLength: 1, maxLength: 4 }), cut: sometimes(fc.nat(), 3) })
+    .map(({ pick, changes, cut }) => {
+      const data = pool[pick % pool.length]!.slice();
+      // Headers live near the front: most changes land in the first 120 bytes after Ethernet.
+      for (const [at, value] of changes) data[14 + (at % Math.min(data.length - 14, at % 4 === 0 ? data.length : 120))] = value;
+      return cut === null ? { data, origLength: data.length } : { data: data.slice(0, 1 + (cut % data.length)), origLength: data.length };
+    });
+}
+
+const MODES = [
+  { flags: ['-n'], verbosity: 0, linkHeader: false },
+  { flags: ['-n', '-v'], verbosity: 1, linkHeader: false },
+  { flags: ['-n', '-vv'], verbosity: 2, linkHeader: false },
+  { flags: ['-n', '-e'], verbosity: 0, linkHeader: true },
+] as const;
+
 describe('printPcap() against the installed tcpdump', () => {
   let dir = '';
   beforeAll(() => {
@@ -235,31 +275,54 @@ describe('printPcap() against the installed tcpdump', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** tcpdump's text for these records, and ours. */
+  function printBoth(records: ZooRecord[], mode: (typeof MODES)[number]): { expected: string; actual: string } {
+    const file = join(dir, 'random.pcap');
+    const pcap = zooPcap(records);
+    writeFileSync(file, pcap);
+    const expected = execFileSync('tcpdump', [...mode.flags, '-r', file], {
+      encoding: 'utf8',
+      env: { ...process.env, TZ: 'UTC' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return { expected, actual: printPcap(pcap, { verbosity: mode.verbosity, linkHeader: mode.linkHeader }) };
+  }
+
   it('finds tcpdump 4.99.3 installed (apt-get install tcpdump)', () => {
     const version = tcpdumpVersion();
     expect(version, 'tcpdump is not installed: apt-get install tcpdump').toBeDefined();
     expect(version).toContain('tcpdump version 4.99.3');
   });
 
-  for (const [flags, verbosity] of [
-    [['-n'], 0],
-    [['-n', '-v'], 1],
-    [['-n', '-vv'], 2],
-  ] as const) {
-    it(`prints random frames as tcpdump ${flags.join(' ')} does`, () => {
+  for (const mode of MODES) {
+    it(`prints random frames as tcpdump ${mode.flags.join(' ')} does`, () => {
       expect(tcpdumpVersion(), 'tcpdump is not installed: apt-get install tcpdump').toBeDefined();
       fc.assert(
         fc.property(run, (records) => {
-          const file = join(dir, 'random.pcap');
-          const pcap = zooPcap(records);
-          writeFileSync(file, pcap);
-          const expected = execFileSync('tcpdump', [...flags, '-r', file], {
-            encoding: 'utf8',
-            env: { ...process.env, TZ: 'UTC' },
-            stdio: ['ignore', 'pipe', 'ignore'],
-          });
-          const diff = firstDifference(expected, printPcap(pcap, { verbosity }));
-          expect(diff).toBeUndefined();
+          const { expected, actual } = printBoth(records, mode);
+          expect(firstDifference(expected, actual)).toBeUndefined();
+        }),
+        { numRuns: 150 },
+      );
+    });
+  }
+
+  const pool = fixtureFrames();
+  for (const mode of MODES) {
+    it(`prints recorded frames with bytes changed as tcpdump ${mode.flags.join(' ')} does, where we model the protocols`, () => {
+      expect(tcpdumpVersion(), 'tcpdump is not installed: apt-get install tcpdump').toBeDefined();
+      expect(pool.length).toBeGreaterThan(300);
+      fc.assert(
+        fc.property(fc.array(mutatedFrames(pool), { minLength: 1, maxLength: 30 }), (frames) => {
+          // Frames where tcpdump would run a decoder we do not have (GRE, DNS, ARP, ...) are left out.
+          const records = frames
+            .map((f, i) => ({ timeUs: 1_700_000_000_000_000 + i * 1_001, ...f }))
+            .filter(
+              (r) => printPacketDetailed(r.data, { ...r, verbosity: mode.verbosity, linkHeader: mode.linkHeader }).unmodelled === undefined,
+            );
+          fc.pre(records.length > 0);
+          const { expected, actual } = printBoth(records, mode);
+          expect(firstDifference(expected, actual)).toBeUndefined();
         }),
         { numRuns: 150 },
       );

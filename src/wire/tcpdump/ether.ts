@@ -70,8 +70,8 @@ const MAX_ETHERNET_LENGTH_VAL = 1500;
 
 /**
  * EtherTypes (and 802.3 lengths) tcpdump decodes with printers we do not model (IPv4, ARP, VLAN,
- * LLC, ...): we print what tcpdump prints for a type it does not know, and the cross-checks avoid
- * them. Everything else either is IPv6 or prints exactly as tcpdump's unknown-type line.
+ * LLC, ...): we print what tcpdump prints for a type it does not know, and printPacketDetailed
+ * says so. Everything else either is IPv6 or prints exactly as tcpdump's unknown-type line.
  */
 export function isEtherTypeModelled(type: number): boolean {
   if (type === ETHERTYPE_IPV6) return true;
@@ -79,8 +79,12 @@ export function isEtherTypeModelled(type: number): boolean {
   return !ETHERTYPE_NAMES.has(type) || NAMED_BUT_UNDECODED.has(type);
 }
 
-/** ether_if_print: `length` is the frame's length on the wire, `caplen` what was captured. */
-export function printEther(nd: Nd, length: number, caplen: number): void {
+/**
+ * ether_common_print for a frame at `p`: `length` is its length on the wire, `caplen` what was
+ * captured of it. The capture's own frame starts at 0; Ethernet carried in IPv6 (next header
+ * 143) starts wherever that header put it.
+ */
+export function printEther(nd: Nd, p: number, length: number, caplen: number): void {
   nd.protocol = 'ether';
   if (length < caplen) {
     nd.print(`[length ${length} < caplen ${caplen}]`);
@@ -91,18 +95,18 @@ export function printEther(nd: Nd, length: number, caplen: number): void {
     nd.printTrunc();
     return;
   }
-  const src = formatMac(nd.bytes.subarray(ETH_SRC, ETH_SRC + 6));
-  const dst = formatMac(nd.bytes.subarray(ETH_DST, ETH_DST + 6));
+  const src = formatMac(nd.copy(p + ETH_SRC, 6));
+  const dst = formatMac(nd.copy(p + ETH_DST, 6));
   if (nd.eflag) nd.print(`${src} > ${dst}, `);
-  const type = nd.be16(ETH_TYPE);
+  const type = nd.be16(p + ETH_TYPE);
   const typeText = `ethertype ${tok2str(ETHERTYPE_NAMES, () => 'Unknown', type)} (0x${hex(type, 4)})`;
-  const p = ETH_HEADER_LENGTH;
   if (nd.eflag) nd.print(`${typeText}, length ${length}: `);
   if (type === ETHERTYPE_IPV6) {
-    printIp6(nd, p, length - ETH_HEADER_LENGTH);
+    printIp6(nd, p + ETH_HEADER_LENGTH, length - ETH_HEADER_LENGTH);
     return;
   }
+  if (!isEtherTypeModelled(type)) nd.noteUnmodelled(`ethertype 0x${hex(type, 4)}`);
   // Not decoded: the addresses and type (already there with -e), then the bytes.
   if (!nd.eflag) nd.print(`${src} > ${dst}, ${typeText}, length ${length}: `);
-  nd.hexAndAsciiPrint('\n\t', p, caplen - ETH_HEADER_LENGTH);
+  nd.hexAndAsciiPrint('\n\t', p + ETH_HEADER_LENGTH, caplen - ETH_HEADER_LENGTH);
 }

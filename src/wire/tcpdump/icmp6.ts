@@ -1,10 +1,14 @@
-/** tcpdump's ICMPv6 lines: errors, echo, neighbour discovery with its options, MLD (tcpdump 4.99.3 print-icmp6.c). */
+/** tcpdump's ICMPv6 lines: errors, echo, neighbour discovery with its options, MLD, and the hand-off to node information, router renumbering and RPL (tcpdump 4.99.3 print-icmp6.c). */
 
 import { IPV6_DST, IPV6_NEXT_HEADER, IPV6_SRC } from '../ipv6.js';
 import { formatIpv6Address } from '../ipv6-address.js';
 import { IPPROTO } from '../proto.js';
+import { printFqdn } from './domain.js';
+import { printNodeInfo } from './icmp6-node-info.js';
+import { printRouterRenumbering } from './icmp6-rrenum.js';
 import { cksumShouldBe, nextProto6Cksum } from './ip6.js';
-import { bittok2str, hex, type Nd, tok2str } from './netdissect.js';
+import { bittok2str, hex, type Nd, tok2str, u32 } from './netdissect.js';
+import { printRpl } from './rpl.js';
 
 const ICMP6_TYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [1, 'destination unreachable'],
@@ -99,12 +103,6 @@ const MLDV2_RECORD_TYPES: ReadonlyMap<number, string> = new Map([
   [6, 'block'],
 ]);
 
-/**
- * ICMPv6 types tcpdump decodes with printers we do not model (router renumbering, node
- * information, RPL); we print their name and a hex dump, and the cross-checks avoid them.
- */
-export const ICMP6_TYPES_NOT_MODELLED: ReadonlySet<number> = new Set([138, 139, 140, 155]);
-
 const MLD_MINLEN = 24;
 const MLDV2_MINLEN = 28;
 const ICMP6_HEADER_LENGTH = 8;
@@ -134,8 +132,7 @@ export function printIcmp6(nd: Nd, bp: number, length: number, ip6: number, frag
   }
   const code = nd.u8(bp + 1);
   try {
-    // Types we do not model print as tcpdump prints a type it has no printer for.
-    switch (ICMP6_TYPES_NOT_MODELLED.has(type) ? -1 : type) {
+    switch (type) {
       case 1: {
         nd.print(`, ${tok2str(DST_UNREACH_CODE_NAMES, (v) => `unknown unreach code (${v})`, code)}`);
         switch (code) {
@@ -232,6 +229,13 @@ export function printIcmp6(nd: Nd, bp: number, length: number, ip6: number, frag
         nd.print(` to ${nd.ip6addr(bp + 8)}`);
         if (nd.vflag && !printNdOptions(nd, bp + 40, length - 40)) throw new Icmp6Trunc();
         break;
+      case 138:
+        printRouterRenumbering(nd, bp);
+        break;
+      case 139:
+      case 140:
+        printNodeInfo(nd, length, bp);
+        break;
       case 141:
       case 142:
         break;
@@ -258,6 +262,10 @@ export function printIcmp6(nd: Nd, bp: number, length: number, ip6: number, frag
           if (flags & 0x4000) nd.print('O');
           if (!printNdOptions(nd, bp + 8, length - 8)) throw new Icmp6Trunc();
         }
+        break;
+      case 155:
+        // The body after the ICMPv6 header's first four bytes; the length wraps as a C u_int.
+        printRpl(nd, code, bp + 4, u32(length - 4));
         break;
       default:
         nd.print(`, length ${length}`);
@@ -362,6 +370,17 @@ function printNdOptions(nd: Nd, bp: number, resid: number): boolean {
         for (let i = 0; i < n; i++) nd.print(` addr: ${nd.ip6addr(cp + 8 + 16 * i)}`);
         break;
       }
+      case ND_OPT.DNSSL: {
+        nd.print(` lifetime ${nd.be32(cp + 4)}s, domain(s):`);
+        // RFC 8106 names; compression pointers, should any appear, count from the first option.
+        let domp = cp + 8;
+        while (domp < cp + (optLen << 3) && nd.u8(domp) !== 0) {
+          nd.print(' ');
+          domp = printFqdn(nd, domp, bp);
+          if (domp === -1) return false;
+        }
+        break;
+      }
       case ND_OPT.ADVINTERVAL:
         nd.print(` ${nd.be32(cp + 4)}ms`);
         break;
@@ -380,7 +399,6 @@ function printNdOptions(nd: Nd, bp: number, resid: number): boolean {
         break;
       }
       default:
-        // Also DNSSL (31), whose domain names tcpdump decodes and we do not.
         if (nd.vflag <= 1) {
           nd.printUnknownData(cp + 2, '\n\t  ', (optLen << 3) - 2);
           return true;

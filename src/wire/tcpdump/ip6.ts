@@ -3,9 +3,11 @@
 import { onesSum, pseudoHeaderSum } from '../checksum.js';
 import { IPV6_DST, IPV6_HEADER_LENGTH, IPV6_HOP_LIMIT, IPV6_NEXT_HEADER, IPV6_PAYLOAD_LEN, IPV6_SRC } from '../ipv6.js';
 import { IPPROTO } from '../proto.js';
+import { printEther } from './ether.js';
 import { printIcmp6 } from './icmp6.js';
 import { type JumboState, printDestinationOptions, printFragment, printHopByHop, printRouting } from './ip6-ext.js';
-import { printAh, printEsp } from './ipsec.js';
+import { printAh, printEsp, printIpcomp } from './ipsec.js';
+import { printMobility } from './mobility.js';
 import { hex, type Nd, tok2str, u32 } from './netdissect.js';
 import { printTcp } from './tcp.js';
 import { printUdp } from './udp.js';
@@ -17,6 +19,16 @@ const IPPROTO_MOBILITY_OLD = 62;
 const IPPROTO_MOBILITY = 135;
 const IPPROTO_DCCP = 33;
 const IPPROTO_SCTP = 132;
+const IPPROTO_IPCOMP = 108;
+const IPPROTO_ETHERNET = 143;
+
+/**
+ * Next headers tcpdump 4.99.3 decodes with printers we do not model (IPv4, EGP, IGRP, DCCP, RSVP,
+ * GRE, Mobile IP, EIGRP, OSPF, PIM, VRRP, PGM, SCTP): for these we print the line tcpdump prints
+ * for a protocol it does not know, ` ip-proto-N length`, which is not what tcpdump prints, and
+ * printPacketDetailed says so.
+ */
+export const IPPROTO_NOT_MODELLED: ReadonlySet<number> = new Set([4, 8, 9, 33, 46, 47, 55, 88, 89, 103, 112, 113, 132]);
 
 /** ipproto_values (ipproto.c): the names -v prints after `next-header`. */
 export const IPPROTO_NAMES: ReadonlyMap<number, string> = new Map([
@@ -233,6 +245,12 @@ export function printIp6(nd: Nd, bp: number, length: number): void {
         nh = nd.u8(cp);
         fragmented = true;
         break;
+      case IPPROTO_MOBILITY_OLD:
+      case IPPROTO_MOBILITY:
+        // Whatever a mobility header says follows it, tcpdump stops here (RFC 6275 wants none).
+        printMobility(nd, cp);
+        nd.popPacketInfo();
+        return;
       case IPPROTO.ROUTING:
         nd.u8(cp);
         advance = printRouting(nd, cp);
@@ -294,6 +312,9 @@ function demux(nd: Nd, bp: number, length: number, fragmented: boolean, nh: numb
       case IPPROTO.ESP:
         printEsp(nd, bp, length);
         return;
+      case IPPROTO_IPCOMP:
+        printIpcomp(nd, bp);
+        return;
       case IPPROTO.TCP:
         printTcp(nd, bp, length, ip6, fragmented);
         return;
@@ -314,11 +335,14 @@ function demux(nd: Nd, bp: number, length: number, fragmented: boolean, nh: numb
       case IPPROTO_ND:
         nd.print(` nd ${length}`);
         return;
+      case IPPROTO_ETHERNET:
+        printEther(nd, bp, length, u32(nd.available(bp)));
+        return;
       case IPPROTO.NONE:
         nd.print('no next header');
         return;
       default:
-        // tcpdump decodes more (SCTP, DCCP, GRE, OSPF, PIM, VRRP, ...); the model never sends them.
+        if (IPPROTO_NOT_MODELLED.has(nh)) nd.noteUnmodelled(`next header ${nh}`);
         nd.print(` ip-proto-${nh} ${length}`);
         return;
     }

@@ -1,4 +1,4 @@
-/** tcpdump's AH and ESP headers, without decryption (tcpdump 4.99.3 print-ah.c, print-esp.c with no -E secret). */
+/** tcpdump's AH, ESP and IPComp headers, without decryption or decompression (tcpdump 4.99.3 print-ah.c, print-esp.c with no -E secret, print-ipcomp.c). */
 
 import { AH_ICV, AH_PAYLOAD_LEN, AH_RESERVED, AH_SEQ, AH_SPI } from '../ah.js';
 import { ESP_HEADER_LENGTH, ESP_SEQ, ESP_SPI } from '../esp.js';
@@ -34,4 +34,11 @@ export function printEsp(nd: Nd, bp: number, length: number): void {
   nd.print(`ESP(spi=0x${hex(nd.be32(bp + ESP_SPI), 8)}`);
   nd.print(`,seq=0x${nd.be32(bp + ESP_SEQ).toString(16)})`);
   nd.print(`, length ${length}`);
+}
+
+/** ipcomp_print: `IPComp(cpi=0x..)`; the compressed payload stays opaque. */
+export function printIpcomp(nd: Nd, bp: number): void {
+  nd.protocol = 'ipcomp';
+  // RFC 3173 section 2.2: next header, flags, then the 16-bit CPI.
+  nd.print(`IPComp(cpi=0x${hex(nd.be16(bp + 2), 4)})`);
 }

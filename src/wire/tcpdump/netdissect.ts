@@ -5,7 +5,7 @@ import type { PrinterState } from './state.js';
 
 /**
  * Thrown where tcpdump longjmps to `ndo_early_end` (a GET_* macro reading past the snapshot end);
- * only `printFrame` catches it, so no caller of the printer ever sees it.
+ * only `printPacket` catches it, so no caller of the printer ever sees it.
  */
 export class Truncated {
   readonly truncated = true;
@@ -25,6 +25,8 @@ export interface NdFlags {
 export class Nd {
   out = '';
   protocol = '';
+  /** The first place tcpdump would have run a decoder we do not model, in words (see noteUnmodelled). */
+  unmodelled: string | undefined;
   snapend: number;
   private readonly saved: number[] = [];
 
@@ -111,6 +113,14 @@ export class Nd {
   popPacketInfo(): void {
     const end = this.saved.pop();
     if (end !== undefined) this.snapend = end;
+  }
+
+  /**
+   * Records that tcpdump 4.99.3 would decode further here (an application port, a protocol we
+   * have no printer for), so the text we print from here on is not tcpdump's.
+   */
+  noteUnmodelled(what: string): void {
+    this.unmodelled ??= what;
   }
 
   /** nd_print_trunc. */
@@ -208,6 +218,20 @@ export class Nd {
 
 export function hex(v: number, width: number): string {
   return v.toString(16).padStart(width, '0');
+}
+
+/** fn_print_char: `M-` for the high bit, `^X` for control characters. */
+export function fnPrintChar(c: number): string {
+  let s = '';
+  if (c >= 0x80) {
+    c &= 0x7f;
+    s += 'M-';
+  }
+  if (c < 0x20 || c === 0x7f) {
+    c ^= 0x40;
+    s += '^';
+  }
+  return s + String.fromCharCode(c);
 }
 
 function graph(c: number): string {

@@ -19,13 +19,29 @@ export interface PrintOptions {
   readonly origLength?: number;
 }
 
+/** A packet's text, and whether tcpdump would have printed more than we know how to. */
+export interface PrintedPacket {
+  readonly text: string;
+  /**
+   * Where tcpdump 4.99.3 would run a decoder we do not model (an application port such as
+   * `udp port 53 > 40000`, a next header such as GRE, an EtherType such as ARP); `text` then
+   * differs from tcpdump's from that point. Undefined when the whole packet is modelled.
+   */
+  readonly unmodelled: string | undefined;
+}
+
 /**
- * One packet's text, continuation lines included (joined by `\n`), without the final newline.
+ * One packet's text as tcpdump writes it: the line, any continuation lines, each ending in `\n`.
  * Pass the same `state` to every packet of a run: TCP sequence numbers print relative to the
  * first segment tcpdump saw of that connection. Never throws: truncated and malformed frames
  * print what tcpdump prints for them.
  */
 export function printPacket(frame: Uint8Array, opts: PrintOptions, state: PrinterState = new PrinterState()): string {
+  return printPacketDetailed(frame, opts, state).text;
+}
+
+/** printPacket, and where (if anywhere) tcpdump would have decoded more than we do. */
+export function printPacketDetailed(frame: Uint8Array, opts: PrintOptions, state: PrinterState = new PrinterState()): PrintedPacket {
   const caplen = frame.length;
   const len = opts.origLength ?? frame.length;
   const invalid: string[] = [];
@@ -36,17 +52,17 @@ export function printPacket(frame: Uint8Array, opts: PrintOptions, state: Printe
   if (len > PCAP_DEFAULT_SNAPLEN) invalid.push(` len(${len}) > ${PCAP_DEFAULT_SNAPLEN}`);
   if (invalid.length > 0) {
     // No timestamp: tcpdump refuses the record header before printing anything else.
-    return `[Invalid header:${invalid.join(',')}]`;
+    return { text: `[Invalid header:${invalid.join(',')}]\n`, unmodelled: undefined };
   }
   const nd = new Nd(frame, { vflag: opts.verbosity, eflag: opts.linkHeader ?? false }, state);
   nd.print(formatTimestamp(opts.timeUs));
   try {
-    printEther(nd, len, caplen);
+    printEther(nd, 0, len, caplen);
   } catch (e) {
     if (!(e instanceof Truncated)) throw e;
     nd.printTrunc();
   }
-  return nd.out;
+  return { text: `${nd.out}\n`, unmodelled: nd.unmodelled };
 }
 
 export interface PcapPrintOptions {
@@ -65,12 +81,11 @@ export function printPcap(file: Uint8Array, opts: PcapPrintOptions): string {
   const state = new PrinterState();
   let out = '';
   for (const r of parsed.value.records) {
-    const text = printPacket(
+    out += printPacket(
       r.data,
       { timeUs: r.timeUs, verbosity: opts.verbosity, linkHeader: opts.linkHeader, origLength: r.origLength },
       state,
     );
-    out += `${text}\n`;
   }
   return out;
 }

@@ -4,7 +4,7 @@ import { toHex } from '../hex.js';
 import { IPV6_DST, IPV6_NEXT_HEADER, IPV6_SRC } from '../ipv6.js';
 import { IPPROTO } from '../proto.js';
 import { cksumShouldBe, nextProto6Cksum } from './ip6.js';
-import { bittok2str, hex, type Nd, u32 } from './netdissect.js';
+import { bittok2str, fnPrintChar, hex, type Nd, u32 } from './netdissect.js';
 
 const TCP_HEADER_LENGTH = 20;
 const TH_FIN = 0x01;
@@ -73,7 +73,7 @@ const MAX_RST_DATA_LEN = 30;
 
 /**
  * Ports on which tcpdump hands a segment's payload to an application printer (telnet, SMTP,
- * BGP, SSH, HTTP, DNS, NFS, ...). We print no payload decode; the cross-checks avoid them.
+ * BGP, SSH, HTTP, DNS, NFS, ...). We print no payload decode, and printPacketDetailed says so.
  */
 const TCP_DECODED_PORTS: ReadonlySet<number> = new Set([
   21, 22, 23, 25, 43, 53, 80, 139, 179, 323, 445, 554, 639, 646, 1723, 2049, 6379, 6633, 6653, 8080, 8554, 10288,
@@ -307,7 +307,7 @@ export function printTcp(nd: Nd, bp: number, length: number, ip6: number, fragme
             break;
           }
           default:
-            // Also MPTCP (30), which tcpdump decodes with its own printer and we do not.
+            if (opt === TCPOPT.MPTCP) nd.noteUnmodelled('tcp option mptcp');
             datalen = len - 2;
             if (datalen) nd.print(' 0x');
             for (let i = 0; i < datalen; ++i) {
@@ -348,6 +348,7 @@ export function printTcp(nd: Nd, bp: number, length: number, ip6: number, fragme
     return;
   }
   if (flags & TH_RST && nd.vflag) printRstData(nd, bp + headerLen, length);
+  else if (isTcpPortDecodedByTcpdump(sport) || isTcpPortDecodedByTcpdump(dport)) nd.noteUnmodelled(`tcp port ${sport} > ${dport}`);
 }
 
 /** print_tcp_fastopen_option. */
@@ -377,20 +378,6 @@ function printRstData(nd: Nd, sp: number, length: number): void {
     length--;
   }
   nd.print(']');
-}
-
-/** fn_print_char: `M-` for the high bit, `^X` for control characters. */
-function fnPrintChar(c: number): string {
-  let s = '';
-  if (c >= 0x80) {
-    c &= 0x7f;
-    s += 'M-';
-  }
-  if (c < 0x20 || c === 0x7f) {
-    c ^= 0x40;
-    s += '^';
-  }
-  return s + String.fromCharCode(c);
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

@@ -10,7 +10,7 @@ const UDP_HEADER_LENGTH = 8;
 /**
  * Ports on which tcpdump hands the payload to an application printer (DNS, DHCPv6, NTP, ISAKMP,
  * RIPng, VXLAN, ...) instead of printing `UDP, length N`. We do not model those printers; a
- * datagram on one of these ports prints as plain UDP here, and the cross-checks avoid them.
+ * datagram on one of these ports prints as plain UDP here, and printPacketDetailed says so.
  */
 const UDP_DECODED_PORTS: ReadonlySet<number> = new Set([
   53, 67, 68, 69, 88, 123, 137, 138, 161, 162, 319, 320, 496, 500, 514, 520, 521, 525, 546, 547, 646, 654, 698, 701, 750, 921, 1589, 1645,
@@ -86,6 +86,7 @@ export function printUdp(nd: Nd, bp: number, length: number, ip6: number, fragme
     else nd.print('[udp sum ok] ');
   }
 
+  if (isUdpPortDecodedByTcpdump(sport) || isUdpPortDecodedByTcpdump(dport)) nd.noteUnmodelled(`udp port ${sport} > ${dport}`);
   if (ulen > length && !fragmented) nd.print(`UDP, bad length ${ulen} > ${length}`);
   else nd.print(`UDP, length ${ulen}`);
 }

@@ -5,9 +5,10 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readPcap } from '../../../src/wire/pcap.js';
-import { PrinterState, printPacket, printPcap } from '../../../src/wire/tcpdump/print.js';
+import { IPPROTO } from '../../../src/wire/proto.js';
+import { PrinterState, printPacket, printPacketDetailed, printPcap } from '../../../src/wire/tcpdump/print.js';
 import { formatTimestamp } from '../../../src/wire/tcpdump/time.js';
-import { eth, ip6 } from './packet-builder.js';
+import { eth, filler, ip6, udp } from './packet-builder.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url))));
 
@@ -47,7 +48,22 @@ describe('printPacket()', () => {
     if (!parsed.ok) throw new Error(parsed.error.detail);
     const state = new PrinterState();
     const lines = parsed.value.records.map((r) => printPacket(r.data, { timeUs: r.timeUs, verbosity: 2, origLength: r.origLength }, state));
-    expect(`${lines.join('\n')}\n`).toBe(printPcap(file, { verbosity: 2 }));
+    expect(lines.join('')).toBe(printPcap(file, { verbosity: 2 }));
+  });
+
+  it('ends every line in a newline, continuation lines of neighbour discovery options included', () => {
+    // Recorded by tcpdump 4.99.3 -n -vv: solicitations and advertisements with option dumps.
+    const expected = readFileSync(
+      fileURLToPath(new URL('../../fixtures/tcpdump/mesh_as_intended_nd__link_n1.vv.txt', import.meta.url)),
+      'utf8',
+    );
+    const parsed = readPcap(fixture('pcap/mesh_as_intended_nd__link_n1.pcap'));
+    if (!parsed.ok) throw new Error(parsed.error.detail);
+    const state = new PrinterState();
+    const texts = parsed.value.records.map((r) => printPacket(r.data, { timeUs: r.timeUs, verbosity: 2, origLength: r.origLength }, state));
+    expect(texts.every((t) => t.endsWith('\n'))).toBe(true);
+    expect(texts.some((t) => t.includes('\n\t'))).toBe(true);
+    expect(texts.join('')).toBe(expected);
   });
 
   it('prints TCP sequence numbers relative to the connection only when given the state of the run', () => {
@@ -66,9 +82,31 @@ describe('printPacket()', () => {
       const r = records[i]!;
       text = printPacket(r.data, { timeUs: r.timeUs, verbosity: 0, origLength: r.origLength }, state);
     }
-    expect(text).toBe(line);
+    expect(text).toBe(`${line}\n`);
     const r = records[ackIndex]!;
-    expect(printPacket(r.data, { timeUs: r.timeUs, verbosity: 0 })).not.toBe(line);
+    expect(printPacket(r.data, { timeUs: r.timeUs, verbosity: 0 })).not.toBe(`${line}\n`);
+  });
+});
+
+describe('printPacketDetailed()', () => {
+  it('names the application decoder tcpdump would run on a UDP port we only print as UDP', () => {
+    const dns = eth(ip6(IPPROTO.UDP, udp(40000, 53, filler(12))));
+    expect(printPacketDetailed(dns, { timeUs: 0, verbosity: 0 }).unmodelled).toBe('udp port 40000 > 53');
+  });
+
+  it('names a next header tcpdump decodes and we print as an unknown protocol', () => {
+    const gre = eth(ip6(47, filler(8)));
+    const printed = printPacketDetailed(gre, { timeUs: 0, verbosity: 0 });
+    expect(printed.unmodelled).toBe('next header 47');
+    expect(printed.text).toBe(printPacket(gre, { timeUs: 0, verbosity: 0 }));
+  });
+
+  it('reports nothing for the packets the kernel captures, all of which we model', () => {
+    const parsed = readPcap(fixture('pcap/tunnel_as_intended__link_h1_r.pcap'));
+    if (!parsed.ok) throw new Error(parsed.error.detail);
+    for (const r of parsed.value.records) {
+      expect(printPacketDetailed(r.data, { timeUs: r.timeUs, verbosity: 2, origLength: r.origLength }).unmodelled).toBeUndefined();
+    }
   });
 });
 

@@ -23,6 +23,7 @@ import {
   tcp,
   udp,
 } from './packet-builder.js';
+import { rareFrames, rareTruncationPicks } from './zoo-rare.js';
 
 export interface ZooRecord {
   readonly timeUs: number;
@@ -451,6 +452,8 @@ function frames(): Uint8Array[] {
   f.push(eth(filler(37, 0x20), 0x88b5));
   f.push(eth(new Uint8Array(0), 0x88b6));
   f.push(bytes(MAC_A, MAC_A.subarray(0, 5)));
+
+  f.push(...rareFrames());
   return f;
 }
 
@@ -505,6 +508,7 @@ function truncatedCopies(): { data: Uint8Array; origLength: number }[] {
     error(1, 4, 0, invokingUdp()),
     eth(ip6(ESP, espPacket(0x10e1, 1, filler(16)))),
     mldv2Report(2, bytes(mldv2Record(4, ipv6('ff02::1:ff00:1'), [A]), mldv2Record(3, ipv6('ff02::2'), []))),
+    ...rareTruncationPicks(),
   ];
   const out: { data: Uint8Array; origLength: number }[] = [];
   for (const frame of picks) {
