@@ -13,13 +13,14 @@ export function parseIpv6Address(text: string): Parsed<Ipv6Address> {
   if (text.length === 0 || text.length > 45) return bad();
   const halves = text.split('::');
   if (halves.length > 2) return bad();
-  const groups = (part: string): number[] | undefined => {
+  // A dotted quad may only end the address: in the part after "::", or in the whole text without one.
+  const groups = (part: string, endsAddress: boolean): number[] | undefined => {
     if (part === '') return [];
     const out: number[] = [];
     const pieces = part.split(':');
     for (let i = 0; i < pieces.length; i++) {
       const p = pieces[i]!;
-      if (i === pieces.length - 1 && p.includes('.')) {
+      if (endsAddress && i === pieces.length - 1 && p.includes('.')) {
         const v4 = parseDotted(p);
         if (!v4) return undefined;
         out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
@@ -31,8 +32,8 @@ export function parseIpv6Address(text: string): Parsed<Ipv6Address> {
     }
     return out;
   };
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  const head = groups(halves[0]!, halves.length === 1);
+  const tail = halves.length === 2 ? groups(halves[1]!, true) : [];
   if (!head || !tail) return bad();
   const present = head.length + tail.length;
   if (halves.length === 2 ? present > 7 : present !== 8) return bad();
@@ -50,7 +51,8 @@ function parseDotted(s: string): number[] | undefined {
   if (parts.length !== 4) return undefined;
   const out: number[] = [];
   for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
+    // glibc's inet_pton4 refuses a leading zero ("1.02.3.4"), which other parsers read as octal.
+    if (!/^(0|[1-9]\d{0,2})$/.test(p)) return undefined;
     const v = Number(p);
     if (v > 255) return undefined;
     out.push(v);
