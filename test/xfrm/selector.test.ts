@@ -11,53 +11,8 @@ import {
   type XfrmFlow,
   type XfrmSelector,
 } from '../../src/xfrm/selector.js';
+import { ECHO, sel } from './selector-spec.js';
 
-/** A selector written as `ip xfrm policy` arguments would give it (kernel-semantics §1.2, §7.1). */
-function sel(spec: {
-  src?: string;
-  dst?: string;
-  proto?: number;
-  sport?: number;
-  dport?: number;
-  type?: number;
-  code?: number;
-  dev?: number;
-}): XfrmSelector {
-  const addr = (text: string | undefined) => {
-    if (!text) return { addr: ipv6('::'), len: 0 };
-    const [a, len] = text.split('/');
-    return { addr: ipv6(a!), len: len === undefined ? 128 : Number(len) };
-  };
-  const s = addr(spec.src);
-  const d = addr(spec.dst);
-  // iproute2: sport/dport masks only when non-zero (`sport 0` = any); type/code masks always.
-  return makeSelector({
-    family: 'inet6',
-    src: s.addr,
-    prefixlenS: s.len,
-    dst: d.addr,
-    prefixlenD: d.len,
-    proto: spec.proto ?? 0,
-    sport: spec.type ?? spec.sport ?? 0,
-    sportMask: spec.type !== undefined || spec.sport ? 0xffff : 0,
-    dport: spec.code ?? spec.dport ?? 0,
-    dportMask: spec.code !== undefined || spec.dport ? 0xffff : 0,
-    ifindex: spec.dev ?? 0,
-  });
-}
-
-/** ping 4321::2 from 4321::1 on an unbound socket: ICMPv6 type 128 code 0, oif 0. */
-const ECHO: XfrmFlow = {
-  family: 'inet6',
-  src: ipv6('4321::1'),
-  dst: ipv6('4321::2'),
-  proto: IPPROTO.ICMPV6,
-  sport: 128,
-  dport: 0,
-  oif: 0,
-  mark: 0,
-  ifId: 0,
-};
 const udp = (dport: number, sport = 40000): XfrmFlow => ({ ...ECHO, proto: IPPROTO.UDP, sport, dport });
 
 describe('addrMatch()', () => {

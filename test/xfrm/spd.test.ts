@@ -3,25 +3,15 @@ import { ConfigError } from '../../src/errors.js';
 import { ipv6 } from '../../src/wire/ipv6-address.js';
 import { IPPROTO } from '../../src/wire/proto.js';
 import type { XfrmDir, XfrmPolicyAction, XfrmPolicyInit, XfrmPolicyType, XfrmTmplInit } from '../../src/xfrm/policy.js';
-import { makeSelector, type XfrmFamily, type XfrmFlow, type XfrmSelector } from '../../src/xfrm/selector.js';
+import type { XfrmFlow } from '../../src/xfrm/selector.js';
 import { lookupBoth, type Spd, spdVerdict, type XfrmPolicyId } from '../../src/xfrm/spd.js';
 import { SpdIndexed } from '../../src/xfrm/spd-indexed.js';
 import { SpdLinear } from '../../src/xfrm/spd-linear.js';
+import { ECHO, type SelectorSpec, sel } from './selector-spec.js';
 
 /** A policy as `ip xfrm policy add` arguments give it (iproute2 defaults and masks, kernel-semantics §1.2, §7.1). */
-interface Spec {
+interface Spec extends SelectorSpec {
   dir: XfrmDir;
-  /** ADDR[/PLEN]; without /PLEN = /128; omitted = ::/0. */
-  src?: string;
-  dst?: string;
-  /** `inet` without addresses = what iproute2 sends for a policy given no address (§7.3). */
-  family?: XfrmFamily;
-  proto?: number;
-  type?: number;
-  code?: number;
-  sport?: number;
-  dport?: number;
-  dev?: number;
   ptype?: XfrmPolicyType;
   priority?: number;
   action?: XfrmPolicyAction;
@@ -31,29 +21,6 @@ interface Spec {
   ifId?: number;
   index?: number;
   tmpls?: XfrmTmplInit[];
-}
-
-function sel(s: Omit<Spec, 'dir'>): XfrmSelector {
-  const addr = (text: string | undefined) => {
-    if (!text) return { addr: ipv6('::'), len: 0 };
-    const [a, len] = text.split('/');
-    return { addr: ipv6(a!), len: len === undefined ? 128 : Number(len) };
-  };
-  const src = addr(s.src);
-  const dst = addr(s.dst);
-  return makeSelector({
-    family: s.family ?? 'inet6',
-    src: src.addr,
-    prefixlenS: src.len,
-    dst: dst.addr,
-    prefixlenD: dst.len,
-    proto: s.proto ?? 0,
-    sport: s.type ?? s.sport ?? 0,
-    sportMask: s.type !== undefined || s.sport ? 0xffff : 0,
-    dport: s.code ?? s.dport ?? 0,
-    dportMask: s.code !== undefined || s.dport ? 0xffff : 0,
-    ifindex: s.dev ?? 0,
-  });
 }
 
 const markOf = (s: Spec) => (s.mark === undefined ? undefined : { v: s.mark, m: s.mask ?? 0xffffffff });
@@ -76,18 +43,6 @@ function byId(s: Spec): XfrmPolicyId {
   return { by: 'selector', dir: s.dir, selector: sel(s), ptype: s.ptype, mark: markOf(s), ifId: s.ifId };
 }
 
-/** ping 4321::2 from 4321::1 (unbound socket: oif 0): ICMPv6 echo request, type 128 code 0. */
-const ECHO: XfrmFlow = {
-  family: 'inet6',
-  src: ipv6('4321::1'),
-  dst: ipv6('4321::2'),
-  proto: IPPROTO.ICMPV6,
-  sport: 128,
-  dport: 0,
-  oif: 0,
-  mark: 0,
-  ifId: 0,
-};
 const ETH0 = 2;
 const LO = 1;
 
