@@ -10,6 +10,7 @@ import {
   MLD_V2_QUERY_NSRCS,
   MLD_V2_QUERY_QQIC,
   MLD_V2_QUERY_SOURCES,
+  MLD1_LENGTH,
   MLD2_REPORT_NGRECS,
   MLD2_REPORT_RECORDS,
   type Mld2Record,
@@ -129,6 +130,8 @@ export type Icmpv6Repr =
       readonly v2?: MldQueryV2Fields;
     }
   | { readonly kind: 'mld2-report'; readonly records: readonly Mld2Record[] }
+  /** MLDv1 report (131) and done (132); the Maximum Response Delay is sent as 0 and ignored on receipt. */
+  | { readonly kind: 'mld1-report' | 'mld1-done'; readonly multicastAddress: Ipv6Address }
   /** Any other type: kept as bytes so nothing is refused for being unusual. */
   | { readonly kind: 'unknown'; readonly type: number; readonly code: number; readonly body: Uint8Array };
 
@@ -169,6 +172,10 @@ export function icmpv6Type(repr: Icmpv6Repr): number {
       return ICMPV6.MLD_QUERY;
     case 'mld2-report':
       return ICMPV6.MLD2_REPORT;
+    case 'mld1-report':
+      return ICMPV6.MGM_REPORT;
+    case 'mld1-done':
+      return ICMPV6.MGM_REDUCTION;
     case 'unknown':
       return repr.type;
   }
@@ -193,6 +200,9 @@ export function icmpv6Length(repr: Icmpv6Repr): number {
       return ND_RA_OPTIONS + ndOptionsLength(repr.options);
     case 'mld-query':
       return repr.v2 ? MLD_V2_QUERY_SOURCES + 16 * repr.v2.sources.length : MLD_V1_QUERY_LENGTH;
+    case 'mld1-report':
+    case 'mld1-done':
+      return MLD1_LENGTH;
     case 'mld2-report': {
       let n = MLD2_REPORT_RECORDS;
       for (const r of repr.records) n += mld2RecordLength(r);
@@ -290,6 +300,14 @@ export function parseIcmpv6(bytes: Uint8Array, offset = 0, src?: Ipv6Address, ds
       if (!q.ok) return q;
       return ok({ kind: 'mld-query', ...q.value, ...fields });
     }
+    case ICMPV6.MGM_REPORT:
+    case ICMPV6.MGM_REDUCTION: {
+      // As igmp6_event_report: the group address must be there; bytes after it are ignored.
+      const kind = type === ICMPV6.MGM_REPORT ? 'mld1-report' : 'mld1-done';
+      const short = need(`icmpv6.${kind}`, MLD1_LENGTH);
+      if (short) return short;
+      return ok({ kind, multicastAddress: m.slice(MLD_MCA, MLD_MCA + 16), ...fields });
+    }
     case ICMPV6.MLD2_REPORT: {
       const short = need('icmpv6.mld2-report', MLD2_REPORT_RECORDS);
       if (short) return short;
@@ -373,6 +391,10 @@ export function emitIcmpv6Unchecked(repr: Icmpv6Repr): Uint8Array {
         });
       }
       break;
+    case 'mld1-report':
+    case 'mld1-done':
+      m.set(repr.multicastAddress, MLD_MCA);
+      break;
     case 'mld2-report':
       if (repr.records.length > 0xffff) throw new Error(`emitIcmpv6: ${repr.records.length} MLDv2 records do not fit`);
       v.setUint16(MLD2_REPORT_NGRECS, repr.records.length);
@@ -393,3 +415,14 @@ export function icmpv6ChecksumOk(src: Ipv6Address, dst: Ipv6Address, message: Ui
 
 /** The name the codec conventions use: `checksumOk(src, dst, bytes)` for ICMPv6. */
 export const checksumOk = icmpv6ChecksumOk;
+
+/**
+ * The most of an invoking packet an ICMPv6 error may carry: the error must fit the minimum IPv6 MTU
+ * (RFC 4443 section 2.4 (c)), so 1280 - 40 (IPv6 header) - 8 (ICMPv6 header) bytes, as icmp6_send cuts it.
+ */
+export const ICMPV6_ERROR_INVOKING_MAX = 1280 - 40 - ICMP6_HEADER_LENGTH;
+
+/** The `invoking` bytes for an error about `packet` (from its IPv6 header on): a copy, cut to 1232 bytes. */
+export function icmpv6ErrorInvoking(packet: Uint8Array): Uint8Array {
+  return packet.slice(0, ICMPV6_ERROR_INVOKING_MAX);
+}

@@ -17,6 +17,8 @@ import { ok, type Parsed, truncated } from './result.js';
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 // |                    Source Address [1..N] (16 each)            |
 export const MLD_MAX_RESPONSE_CODE = 4;
+/** An MLDv1 report or done (RFC 2710 section 3) has the MLDv1 query's 24 bytes, Maximum Response Delay zero. */
+export const MLD1_LENGTH = 24;
 export const MLD_MCA = 8;
 export const MLD_V1_QUERY_LENGTH = 24;
 export const MLD_V2_QUERY_FLAGS = 24;

@@ -185,24 +185,22 @@ export const TCPOLEN = { MSS: 4, WINDOW: 3, SACK_PERM: 2, SACK_BASE: 2, SACK_PER
 export type TcpOption =
   | { readonly kind: 'eol' }
   | { readonly kind: 'nop' }
-  | { readonly kind: 'mss'; readonly mss: number }
+  | { readonly kind: 'mss'; readonly value: number }
   | { readonly kind: 'wscale'; readonly shift: number }
   | { readonly kind: 'sack-permitted' }
   | { readonly kind: 'sack'; readonly blocks: readonly { readonly left: number; readonly right: number }[] }
-  | { readonly kind: 'timestamp'; readonly tsval: number; readonly tsecr: number }
+  | { readonly kind: 'timestamps'; readonly tsval: number; readonly tsecr: number }
   /** Any other kind, or a known kind with a length the kernel ignores. */
   | { readonly kind: 'unknown'; readonly type: number; readonly data: Uint8Array };
 
-/** A decoded option list may end in a bad option, where decoding stopped (a printer shows "[bad opt]"). */
-export type TcpOptionDecoded = TcpOption | { readonly kind: 'bad'; readonly offset: number; readonly detail: string };
-
 /**
- * Decodes option bytes as tcp_parse_options walks them: stops after EOL, stops at a length below 2
- * or past the end (reported as a final `bad` entry), and treats a known kind with the wrong length
- * as unknown (the kernel ignores it).
+ * Decodes option bytes as tcp_parse_options walks them: stops after EOL, and treats a known kind
+ * with the wrong length as unknown (the kernel ignores it). Where the kernel silently stops (a
+ * length below 2, or an option that runs past the end) this says why, so a caller can tell a
+ * clean list from a damaged one; tcpdump prints the latter as "[bad opt]".
  */
-export function decodeTcpOptions(options: Uint8Array): TcpOptionDecoded[] {
-  const out: TcpOptionDecoded[] = [];
+export function decodeTcpOptions(options: Uint8Array): Parsed<TcpOption[]> {
+  const out: TcpOption[] = [];
   let i = 0;
   while (i < options.length) {
     const type = options[i]!;
@@ -215,28 +213,24 @@ export function decodeTcpOptions(options: Uint8Array): TcpOptionDecoded[] {
       i += 1;
       continue;
     }
-    if (i + 2 > options.length) {
-      out.push({ kind: 'bad', offset: i, detail: `option kind ${type} has no length byte` });
-      break;
-    }
+    const have = options.length - i;
+    if (have < 2) return fail('truncated', 'tcp.option', `kind ${type} at byte ${i} has no length byte`);
     const len = options[i + 1]!;
-    if (len < 2 || i + len > options.length) {
-      out.push({ kind: 'bad', offset: i, detail: `option kind ${type} length ${len} with ${options.length - i} bytes left` });
-      break;
-    }
+    if (len < 2) return fail('malformed', 'tcp.option', `kind ${type} at byte ${i} has length ${len}, less than 2`);
+    if (len > have) return fail('truncated', 'tcp.option', `kind ${type} at byte ${i} has length ${len}, ${have} bytes are left`);
     out.push(decodeOption(type, options.subarray(i, i + len)));
     i += len;
   }
-  return out;
+  return ok(out);
 }
 
 function decodeOption(type: number, o: Uint8Array): TcpOption {
   const v = new DataView(o.buffer, o.byteOffset, o.byteLength);
   const len = o.length;
-  if (type === TCPOPT.MSS && len === TCPOLEN.MSS) return { kind: 'mss', mss: v.getUint16(2) };
+  if (type === TCPOPT.MSS && len === TCPOLEN.MSS) return { kind: 'mss', value: v.getUint16(2) };
   if (type === TCPOPT.WINDOW && len === TCPOLEN.WINDOW) return { kind: 'wscale', shift: o[2]! };
   if (type === TCPOPT.SACK_PERM && len === TCPOLEN.SACK_PERM) return { kind: 'sack-permitted' };
-  if (type === TCPOPT.TIMESTAMP && len === TCPOLEN.TIMESTAMP) return { kind: 'timestamp', tsval: v.getUint32(2), tsecr: v.getUint32(6) };
+  if (type === TCPOPT.TIMESTAMP && len === TCPOLEN.TIMESTAMP) return { kind: 'timestamps', tsval: v.getUint32(2), tsecr: v.getUint32(6) };
   if (type === TCPOPT.SACK && len > TCPOLEN.SACK_BASE && (len - TCPOLEN.SACK_BASE) % TCPOLEN.SACK_PERBLOCK === 0) {
     const blocks: { left: number; right: number }[] = [];
     for (let k = TCPOLEN.SACK_BASE; k < len; k += TCPOLEN.SACK_PERBLOCK) blocks.push({ left: v.getUint32(k), right: v.getUint32(k + 4) });
@@ -260,7 +254,7 @@ export function encodeTcpOptions(opts: readonly TcpOption[]): Uint8Array {
         break;
       case 'mss':
         parts.push(TCPOPT.MSS, TCPOLEN.MSS);
-        u16(o.mss);
+        u16(o.value);
         break;
       case 'wscale':
         parts.push(TCPOPT.WINDOW, TCPOLEN.WINDOW, o.shift);
@@ -275,7 +269,7 @@ export function encodeTcpOptions(opts: readonly TcpOption[]): Uint8Array {
           u32(b.right);
         }
         break;
-      case 'timestamp':
+      case 'timestamps':
         parts.push(TCPOPT.TIMESTAMP, TCPOLEN.TIMESTAMP);
         u32(o.tsval);
         u32(o.tsecr);

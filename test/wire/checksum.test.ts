@@ -58,3 +58,33 @@ describe('upperLayerChecksum() and verifyUpperLayerChecksum()', () => {
     expect(verifyUpperLayerChecksum(src, dst, IPPROTO.UDP, msg)).toBe(false);
   });
 });
+
+describe('upperLayerChecksum() on the kernel UDP and TCP tcpdump judged', () => {
+  const withZeroField = (upper: Uint8Array, at: number) => {
+    const copy = upper.slice();
+    copy[at] = 0;
+    copy[at + 1] = 0;
+    return copy;
+  };
+
+  it('computes the checksum of an odd-length UDP datagram behind hop-by-hop and AH (0xa3a3)', () => {
+    // vectors__ah-hbh.pcap frame 1: UDP at byte 72 ("a320 1e61 0011 a3a3", 9 bytes "hello-hbh"), tcpdump "[udp sum ok]".
+    const pkt = packet('vectors__ah-hbh.pcap', 1);
+    const [src, dst, udp] = [pkt.subarray(8, 24), pkt.subarray(24, 40), pkt.subarray(72)];
+    expect(udp.length).toBe(17);
+    expect(upperLayerChecksum(src, dst, IPPROTO.UDP, withZeroField(udp, 6))).toBe(0xa3a3);
+    expect(verifyUpperLayerChecksum(src, dst, IPPROTO.UDP, udp)).toBe(true);
+  });
+
+  it('finds the TCP checksum tcpdump calls incorrect, and the value it says is right (0x8797 -> 0x380e)', () => {
+    // router_as_intended__link_router_internal.pcap frame 8, a SYN-ACK sent with checksum offload:
+    // tcpdump -vv "cksum 0x8797 (incorrect -> 0x380e)"; frame 7, the SYN: "cksum 0x4240 (correct)".
+    const synAck = packet('router_as_intended__link_router_internal.pcap', 8);
+    const [src, dst, seg] = [synAck.subarray(8, 24), synAck.subarray(24, 40), synAck.subarray(40)];
+    expect(verifyUpperLayerChecksum(src, dst, IPPROTO.TCP, seg)).toBe(false);
+    expect(upperLayerChecksum(src, dst, IPPROTO.TCP, withZeroField(seg, 16))).toBe(0x380e);
+    const syn = packet('router_as_intended__link_router_internal.pcap', 7);
+    expect(verifyUpperLayerChecksum(syn.subarray(8, 24), syn.subarray(24, 40), IPPROTO.TCP, syn.subarray(40))).toBe(true);
+    expect(upperLayerChecksum(syn.subarray(8, 24), syn.subarray(24, 40), IPPROTO.TCP, withZeroField(syn.subarray(40), 16))).toBe(0x4240);
+  });
+});

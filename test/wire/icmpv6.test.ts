@@ -6,8 +6,10 @@ import {
   emitIcmpv6Unchecked,
   ICMP6_CKSUM,
   ICMPV6_CODE,
+  ICMPV6_ERROR_INVOKING_MAX,
   type Icmpv6Repr,
   icmpv6ChecksumOk,
+  icmpv6ErrorInvoking,
   icmpv6Length,
   icmpv6Type,
   ND_RA_FLAG_MANAGED,
@@ -245,6 +247,30 @@ describe('MLD', () => {
     });
   });
 
+  it('parseIcmpv6() reads MLDv1 report and done, and emitIcmpv6() writes them with the checksum tcpdump accepts', () => {
+    // Hand-built (RFC 2710 section 3) and read by tcpdump 4.99.3 -vv as
+    // "fe80::1 > ff02::1:ff00:2: [icmp6 sum ok] ICMP6, multicast listener reportmax resp delay: 0 addr: ff02::1:ff00:2" and
+    // "fe80::1 > ff02::2: [icmp6 sum ok] ICMP6, multicast listener donemax resp delay: 0 addr: ff02::1:ff00:2".
+    const report = fromHex('8300821d00000000ff0200000000000000000001ff000002');
+    const done = fromHex('8400801f00000000ff0200000000000000000001ff000002');
+    const group = ipv6('ff02::1:ff00:2');
+    expect(roundTrip(report, ipv6('fe80::1'), group)).toEqual({
+      kind: 'mld1-report',
+      multicastAddress: group,
+      type: 131,
+      code: 0,
+      checksum: 0x821d,
+      checksumOk: true,
+    });
+    expect(roundTrip(done, ipv6('fe80::1'), ipv6('ff02::2'))).toMatchObject({ kind: 'mld1-done', multicastAddress: group });
+    expect(toHex(emitIcmpv6({ kind: 'mld1-done', multicastAddress: group }, ipv6('fe80::1'), ipv6('ff02::2')))).toBe(toHex(done));
+    for (let n = 4; n < 24; n++) {
+      const r = parseIcmpv6(report.subarray(0, n));
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error).toEqual({ kind: 'truncated', what: 'icmpv6.mld1-report', detail: `needs 24 bytes, has ${n}` });
+    }
+  });
+
   it('parseIcmpv6() reports truncation for a cut MLDv2 report or query (check-length)', () => {
     const { msg } = captured('mesh_as_intended_nd__link_n1.pcap', 1, 48);
     for (let n = 4; n < msg.length; n++) {
@@ -280,7 +306,33 @@ describe('other ICMPv6 messages', () => {
     expect(icmpv6Type({ kind: 'echo-request', id: 0, seq: 0, data: new Uint8Array(0) })).toBe(128);
     expect(icmpv6Type({ kind: 'neighbour-advert', router: false, solicited: false, override: false, target: LL1, options: [] })).toBe(136);
     expect(icmpv6Type({ kind: 'mld2-report', records: [] })).toBe(143);
+    expect(icmpv6Type({ kind: 'mld1-report', multicastAddress: LL1 })).toBe(131);
+    expect(icmpv6Type({ kind: 'mld1-done', multicastAddress: LL1 })).toBe(132);
     expect(icmpv6Type({ kind: 'unknown', type: 137, code: 0, body: new Uint8Array(0) })).toBe(137);
+  });
+});
+
+describe('icmpv6ErrorInvoking()', () => {
+  it('keeps a packet of up to 1232 bytes whole, so the error fits the 1280-byte minimum MTU (RFC 4443 section 2.4 (c))', () => {
+    expect(ICMPV6_ERROR_INVOKING_MAX).toBe(1280 - 40 - 8);
+    expect(toHex(icmpv6ErrorInvoking(INVOKING))).toBe(toHex(INVOKING));
+    const exact = new Uint8Array(1232).fill(3);
+    expect(icmpv6ErrorInvoking(exact)).toEqual(exact);
+  });
+
+  it('cuts a longer packet to its first 1232 bytes, and the error built from it is 1280 bytes with the IPv6 header', () => {
+    const big = Uint8Array.from({ length: 1500 }, (_, i) => i & 0xff);
+    const invoking = icmpv6ErrorInvoking(big);
+    expect(invoking).toEqual(big.subarray(0, 1232));
+    const err = emitIcmpv6({ kind: 'dest-unreach', code: ICMPV6_CODE.PORT_UNREACH, invoking }, ipv6('4321::2'), ipv6('4321::1'));
+    expect(40 + err.length).toBe(1280);
+  });
+
+  it('returns a copy, so the error does not change with the packet it quotes', () => {
+    const pkt = INVOKING.slice();
+    const invoking = icmpv6ErrorInvoking(pkt);
+    pkt.fill(0);
+    expect(toHex(invoking)).toBe(toHex(INVOKING));
   });
 });
 

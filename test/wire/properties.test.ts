@@ -176,6 +176,7 @@ const icmpv6Repr: fc.Arbitrary<Icmpv6Repr> = fc.oneof(
     v2: fc.record({ suppress: fc.boolean(), qrv: fc.integer({ min: 0, max: 7 }), qqic: u8, sources: fc.array(address, { maxLength: 4 }) }),
   }),
   fc.record({ kind: fc.constant('mld2-report' as const), records: fc.array(mld2Record, { maxLength: 4 }) }),
+  fc.record({ kind: fc.constantFrom('mld1-report' as const, 'mld1-done' as const), multicastAddress: address }),
   fc.record({
     kind: fc.constant('unknown' as const),
     type: u8.filter((t) => !KNOWN_ICMPV6_TYPES.includes(t)),
@@ -190,6 +191,8 @@ function icmpv6FixedLength(repr: Icmpv6Repr): number {
     case 'neighbour-solicit':
     case 'neighbour-advert':
     case 'mld-query':
+    case 'mld1-report':
+    case 'mld1-done':
       return 24;
     case 'router-advert':
       return 16;
@@ -226,11 +229,11 @@ const tcpRepr: fc.Arbitrary<TcpRepr> = fc.record({
 const KNOWN_TCP_OPTIONS = [0, 1, 2, 3, 4, 5, 8];
 const tcpOption: fc.Arbitrary<TcpOption> = fc.oneof(
   fc.constant<TcpOption>({ kind: 'nop' }),
-  fc.record({ kind: fc.constant('mss' as const), mss: u16 }),
+  fc.record({ kind: fc.constant('mss' as const), value: u16 }),
   fc.record({ kind: fc.constant('wscale' as const), shift: u8 }),
   fc.constant<TcpOption>({ kind: 'sack-permitted' }),
   fc.record({ kind: fc.constant('sack' as const), blocks: fc.array(fc.record({ left: u32, right: u32 }), { minLength: 1, maxLength: 4 }) }),
-  fc.record({ kind: fc.constant('timestamp' as const), tsval: u32, tsecr: u32 }),
+  fc.record({ kind: fc.constant('timestamps' as const), tsval: u32, tsecr: u32 }),
   fc.record({ kind: fc.constant('unknown' as const), type: u8.filter((t) => !KNOWN_TCP_OPTIONS.includes(t)), data: bytes(12) }),
 );
 
@@ -382,7 +385,7 @@ describe('parse(emit(r)) equals r', () => {
     fc.assert(
       fc.property(fc.array(tcpOption, { maxLength: 6 }), fc.boolean(), (opts, eol) => {
         const list: TcpOption[] = eol ? [...opts, { kind: 'eol' }] : opts;
-        expect(decodeTcpOptions(encodeTcpOptions(list))).toEqual(list);
+        expect(expectOk(decodeTcpOptions(encodeTcpOptions(list)))).toEqual(list);
       }),
     );
   });

@@ -46,9 +46,9 @@ const SYN_REPR: TcpRepr = {
   payload: new Uint8Array(0),
 };
 const SYN_OPTIONS: TcpOption[] = [
-  { kind: 'mss', mss: 1440 },
+  { kind: 'mss', value: 1440 },
   { kind: 'sack-permitted' },
-  { kind: 'timestamp', tsval: 1507555373, tsecr: 0 },
+  { kind: 'timestamps', tsval: 1507555373, tsecr: 0 },
   { kind: 'nop' },
   { kind: 'wscale', shift: 7 },
 ];
@@ -103,7 +103,11 @@ describe('TCP', () => {
       const r = expectOk(parseTcp(s));
       expect(r).toMatchObject({ seq: 367127931, ack: 4061326497, window: 507, checksum: sum, headerLength: 32 });
       expect(r.flags).toEqual(flags);
-      expect(decodeTcpOptions(r.options)).toEqual([{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval, tsecr: 4146869852 }]);
+      expect(expectOk(decodeTcpOptions(r.options))).toEqual([
+        { kind: 'nop' },
+        { kind: 'nop' },
+        { kind: 'timestamps', tsval, tsecr: 4146869852 },
+      ]);
       expect(toHex(emitTcp(r, CLIENT, SERVER))).toBe(toHex(s));
     }
   });
@@ -149,7 +153,7 @@ describe('TCP', () => {
 
 describe('TCP options', () => {
   it('decodeTcpOptions() reads the kernel SYN options as tcpdump prints them', () => {
-    expect(decodeTcpOptions(SYN_REPR.options)).toEqual(SYN_OPTIONS);
+    expect(expectOk(decodeTcpOptions(SYN_REPR.options))).toEqual(SYN_OPTIONS);
   });
 
   it('encodeTcpOptions() writes the kernel SYN option bytes', () => {
@@ -158,7 +162,7 @@ describe('TCP options', () => {
 
   it('decodeTcpOptions() reads SACK blocks (RFC 2018 section 3)', () => {
     const sack = fromHex('0101' + '0512' + '00000064000000c8' + '0000012c00000190');
-    const opts = decodeTcpOptions(sack);
+    const opts = expectOk(decodeTcpOptions(sack));
     expect(opts).toEqual([
       { kind: 'nop' },
       { kind: 'nop' },
@@ -170,33 +174,45 @@ describe('TCP options', () => {
         ],
       },
     ]);
-    expect(toHex(encodeTcpOptions(opts as TcpOption[]))).toBe(toHex(sack));
+    expect(toHex(encodeTcpOptions(opts))).toBe(toHex(sack));
   });
 
   it('decodeTcpOptions() stops after EOL, as tcp_parse_options does', () => {
-    expect(decodeTcpOptions(fromHex('0100020405b4'))).toEqual([{ kind: 'nop' }, { kind: 'eol' }]);
+    expect(expectOk(decodeTcpOptions(fromHex('0100020405b4')))).toEqual([{ kind: 'nop' }, { kind: 'eol' }]);
   });
 
   it('decodeTcpOptions() treats an unknown kind, or a known kind of the wrong length, as unknown', () => {
-    expect(decodeTcpOptions(fromHex('1e0400ff' + '020305'))).toEqual([
+    expect(expectOk(decodeTcpOptions(fromHex('1e0400ff' + '020305')))).toEqual([
       { kind: 'unknown', type: 30, data: fromHex('00ff') },
       { kind: 'unknown', type: 2, data: fromHex('05') },
     ]);
     expect(toHex(encodeTcpOptions([{ kind: 'unknown', type: 30, data: fromHex('00ff') }]))).toBe('1e0400ff');
   });
 
-  it('decodeTcpOptions() ends in a bad entry at a length below 2, past the end, or missing', () => {
-    expect(decodeTcpOptions(fromHex('01020105'))).toEqual([
-      { kind: 'nop' },
-      { kind: 'bad', offset: 1, detail: expect.stringContaining('length 1') },
-    ]);
-    expect(decodeTcpOptions(fromHex('080a0000'))).toEqual([{ kind: 'bad', offset: 0, detail: expect.stringContaining('length 10') }]);
-    expect(decodeTcpOptions(fromHex('010102'))).toEqual([
-      { kind: 'nop' },
-      { kind: 'nop' },
-      { kind: 'bad', offset: 2, detail: expect.stringContaining('no length byte') },
-    ]);
-    expect(decodeTcpOptions(new Uint8Array(0))).toEqual([]);
+  it('decodeTcpOptions() refuses a length below 2, and reports an option cut by the end as truncated', () => {
+    // Where tcp_parse_options silently stops; tcpdump prints these lists with "[bad opt]".
+    expect(decodeTcpOptions(fromHex('01020105'))).toEqual({
+      ok: false,
+      error: { kind: 'malformed', what: 'tcp.option', detail: 'kind 2 at byte 1 has length 1, less than 2' },
+    });
+    expect(decodeTcpOptions(fromHex('080a0000'))).toEqual({
+      ok: false,
+      error: { kind: 'truncated', what: 'tcp.option', detail: 'kind 8 at byte 0 has length 10, 4 bytes are left' },
+    });
+    expect(decodeTcpOptions(fromHex('010102'))).toEqual({
+      ok: false,
+      error: { kind: 'truncated', what: 'tcp.option', detail: 'kind 2 at byte 2 has no length byte' },
+    });
+    expect(expectOk(decodeTcpOptions(new Uint8Array(0)))).toEqual([]);
+  });
+
+  it('decodeTcpOptions() reports truncation for every cut inside the kernel SYN options', () => {
+    // Option boundaries of "mss 1440, sackOK, TS, nop, wscale 7": 0, 4, 6, 16, 17, 20.
+    for (let n = 1; n < SYN_REPR.options.length; n++) {
+      const r = decodeTcpOptions(SYN_REPR.options.subarray(0, n));
+      if ([4, 6, 16, 17].includes(n)) expect(r.ok).toBe(true);
+      else expect([n, r.ok ? 'ok' : r.error.kind]).toEqual([n, 'truncated']);
+    }
   });
 
   it('encodeTcpOptions() writes EOL as one zero byte', () => {
