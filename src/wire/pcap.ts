@@ -1,6 +1,6 @@
 /** Classic pcap files (libpcap savefile format, as `tcpdump -w` writes them on Linux: LINKTYPE_ETHERNET, microseconds). */
 
-import { fail, ok, type Parsed, truncated } from './result.js';
+import { fail, ok, type Parsed, truncated, type WireError } from './result.js';
 
 export const PCAP_MAGIC_USEC = 0xa1b2c3d4;
 export const PCAP_MAGIC_NSEC = 0xa1b23c4d;
@@ -78,6 +78,18 @@ export function writePcap(records: readonly { timeUs: number; data: Uint8Array }
 
 /** Reads either byte order, microsecond or nanosecond magic; a cut-off last record is an error. */
 export function readPcap(file: Uint8Array): Parsed<PcapFile> {
+  const r = readPcapPartial(file);
+  if (!r.ok) return r;
+  if (r.value.stoppedBy) return { ok: false, error: r.value.stoppedBy };
+  return ok({ linkType: r.value.linkType, snapLen: r.value.snapLen, records: r.value.records });
+}
+
+/**
+ * What `tcpdump -r` gets from libpcap: every whole record, then, if the file ends inside a
+ * record, the reason it stopped (tcpdump prints the records and then complains "truncated dump
+ * file"). Only an unreadable file header is a failure.
+ */
+export function readPcapPartial(file: Uint8Array): Parsed<PcapFile & { readonly stoppedBy?: WireError }> {
   if (file.length < FILE_HEADER_LENGTH) return truncated('pcap header', FILE_HEADER_LENGTH, file.length);
   const v = new DataView(file.buffer, file.byteOffset, file.byteLength);
   let le: boolean;
@@ -96,15 +108,16 @@ export function readPcap(file: Uint8Array): Parsed<PcapFile> {
   const snapLen = v.getUint32(16, le);
   const linkType = v.getUint32(20, le) & 0x0fffffff;
   const records: PcapRecord[] = [];
+  const stop = (r: Parsed<never>) => ok({ linkType, snapLen, records, stoppedBy: r.ok ? undefined : r.error });
   let off = FILE_HEADER_LENGTH;
   while (off < file.length) {
-    if (file.length - off < RECORD_HEADER_LENGTH) return truncated('pcap record header', RECORD_HEADER_LENGTH, file.length - off);
+    if (file.length - off < RECORD_HEADER_LENGTH) return stop(truncated('pcap record header', RECORD_HEADER_LENGTH, file.length - off));
     const sec = v.getUint32(off, le);
     const frac = v.getUint32(off + 4, le);
     const caplen = v.getUint32(off + 8, le);
     const origLength = v.getUint32(off + 12, le);
     off += RECORD_HEADER_LENGTH;
-    if (file.length - off < caplen) return truncated('pcap record', caplen, file.length - off);
+    if (file.length - off < caplen) return stop(truncated('pcap record', caplen, file.length - off));
     records.push({ timeUs: sec * 1e6 + (nsec ? Math.floor(frac / 1000) : frac), data: file.slice(off, off + caplen), origLength });
     off += caplen;
   }

@@ -9,6 +9,7 @@ import {
   PCAP_MAGIC_USEC,
   PcapWriter,
   readPcap,
+  readPcapPartial,
   writePcap,
 } from '../../src/wire/pcap.js';
 import { expectOk } from '../../src/wire/result.js';
@@ -104,5 +105,27 @@ describe('writePcap() and PcapWriter', () => {
     const out = writePcap([]);
     expect(toHex(out)).toBe('d4c3b2a1' + '02000400' + '00000000' + '00000000' + '00000400' + '01000000');
     expect(expectOk(readPcap(out)).records).toEqual([]);
+  });
+});
+
+describe('readPcapPartial()', () => {
+  it('keeps the whole records before a cut and says where it stopped, as libpcap does for tcpdump -r', () => {
+    const file = writePcap([
+      { timeUs: 1_000_000, data: new Uint8Array(20).fill(1) },
+      { timeUs: 2_000_000, data: new Uint8Array(30).fill(2) },
+    ]);
+    const cut = file.subarray(0, file.length - 5);
+    const r = readPcapPartial(cut);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.records).toHaveLength(1);
+    expect(r.value.records[0]!.data).toEqual(new Uint8Array(20).fill(1));
+    expect(r.value.stoppedBy).toMatchObject({ kind: 'truncated', what: 'pcap record' });
+    expect(readPcap(cut).ok).toBe(false);
+  });
+
+  it('stops without complaint at the end of a whole file', () => {
+    const r = readPcapPartial(writePcap([{ timeUs: 5, data: new Uint8Array(3) }]));
+    expect(r.ok && r.value.stoppedBy).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 /** The text `tcpdump -n [-v|-vv] [-e] -r FILE` prints, for one Ethernet frame or a whole pcap (tcpdump 4.99.3 print.c pretty_print_packet). */
 
-import { LINKTYPE_ETHERNET, PCAP_DEFAULT_SNAPLEN, readPcap } from '../pcap.js';
+import { LINKTYPE_ETHERNET, PCAP_DEFAULT_SNAPLEN, readPcapPartial } from '../pcap.js';
 import { printEther } from './ether.js';
 import { Nd, Truncated } from './netdissect.js';
 import { PrinterState } from './state.js';
@@ -73,10 +73,11 @@ export interface PcapPrintOptions {
 /**
  * What `TZ=UTC tcpdump -n -r FILE` writes to stdout: one packet a line (plus continuation lines),
  * each ending in a newline, with one TCP table for the whole run. A file that is not an Ethernet
- * pcap gives the empty string (tcpdump's complaint goes to stderr).
+ * pcap gives the empty string (tcpdump's complaint goes to stderr); a file cut inside a record
+ * prints the whole records before the cut, as tcpdump does.
  */
 export function printPcap(file: Uint8Array, opts: PcapPrintOptions): string {
-  const parsed = readPcap(file);
+  const parsed = readPcapPartial(file);
   if (!parsed.ok || parsed.value.linkType !== LINKTYPE_ETHERNET) return '';
   const state = new PrinterState();
   let out = '';
