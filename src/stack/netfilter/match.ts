@@ -228,66 +228,23 @@ function elementMatches(x: SecPathEntry, e: PolicyElement): boolean {
 
 /**
  * policy_mt(): --dir in walks the secpath from the innermost SA, --dir out the route's bundle from
- * the first template. Without --strict one SA matching element 1 suffices; with it the elements
- * must pair up one to one. No secpath/bundle at all is what --pol none matches.
+ * the first template; both are walked innermost first here. Without --strict one SA matching
+ * element 1 suffices; with it the elements must pair up one to one (element 1 = innermost SA).
+ * 6.1's match_policy_in computes that pairing as `i - sp->len + 1`, a negative index for two SAs
+ * or more; stable kernels fixed it to the pairing used here. No secpath/bundle at all is what
+ * --pol none matches.
  */
 function policyMatch(m: Extract<Match, { kind: 'policy' }>, pkt: MatchPacket): boolean {
-  const strict = !!m.strict;
-  const len = m.elements.length;
-  let ret: number;
-  if (m.dir === 'in') {
-    const sp = pkt.secPath;
-    if (sp.length === 0) ret = -1;
-    else if (strict && len !== sp.length) ret = 0;
-    else {
-      ret = strict ? 1 : 0;
-      for (let i = sp.length - 1; i >= 0; i--) {
-        // Element 1 pairs with the innermost SA. (6.1's own line reads `i - sp->len + 1`, a negative
-        // index for two SAs or more; stable kernels fixed it to this.)
-        const pos = strict ? sp.length - 1 - i : 0;
-        const e = m.elements[pos];
-        if (pos >= len || !e) {
-          ret = 0;
-          break;
-        }
-        if (elementMatches(sp[i]!, e)) {
-          if (!strict) {
-            ret = 1;
-            break;
-          }
-        } else if (strict) {
-          ret = 0;
-          break;
-        }
-      }
-    }
-  } else {
-    const bundle = pkt.bundle ?? [];
-    if (bundle.length === 0) ret = -1;
-    else {
-      ret = -2;
-      let i = 0;
-      for (; i < bundle.length; i++) {
-        const pos = strict ? i : 0;
-        const e = m.elements[pos];
-        if (pos >= len || !e) {
-          ret = 0;
-          break;
-        }
-        if (elementMatches(bundle[i]!, e)) {
-          if (!strict) {
-            ret = 1;
-            break;
-          }
-        } else if (strict) {
-          ret = 0;
-          break;
-        }
-      }
-      if (ret === -2) ret = strict ? (i === len ? 1 : 0) : 0;
-    }
-  }
-  if (ret < 0) return m.pol === 'none';
+  const sas = m.dir === 'in' ? [...pkt.secPath].reverse() : (pkt.bundle ?? []);
+  if (sas.length === 0) return m.pol === 'none';
   if (m.pol === 'none') return false;
-  return ret === 1;
+  const strict = !!m.strict;
+  for (let i = 0; i < sas.length; i++) {
+    const e = m.elements[strict ? i : 0];
+    if (!e) return false;
+    if (elementMatches(sas[i]!, e)) {
+      if (!strict) return true;
+    } else if (strict) return false;
+  }
+  return strict && sas.length === m.elements.length;
 }
