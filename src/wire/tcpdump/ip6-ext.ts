@@ -196,11 +196,18 @@ const IPV6_RTHDR_TYPE_0 = 0;
 const IPV6_RTHDR_TYPE_2 = 2;
 const IPV6_RTHDR_TYPE_4 = 4;
 
+/** The address list of a type 0, 2 or 4 routing header, then the header's length in bytes. */
+function printSegments(nd: Nd, bp: number, count: number): number {
+  let p = bp + 8;
+  for (let i = 0; i < count; i++, p += 16) nd.print(`, [${i}]${nd.ip6addr(p)}`);
+  nd.print(') ');
+  return (nd.u8(bp + 1) + 1) << 3;
+}
 /** rt6_print: `RT6 (len=.., type=.., segleft=.., [0]addr) `; -1 for an invalid or unknown type. */
 export function printRouting(nd: Nd, bp: number): number {
   nd.protocol = 'rt6';
   nd.printProtocolCaps();
-  let len = nd.u8(bp + 1);
+  const len = nd.u8(bp + 1);
   nd.print(` (len=${len}`);
   const type = nd.u8(bp + 2);
   nd.print(`, type=${type}`);
@@ -215,11 +222,7 @@ export function printRouting(nd: Nd, bp: number): number {
         nd.print(` (invalid length ${len})`);
         break;
       }
-      len >>= 1;
-      let p = bp + 8;
-      for (let i = 0; i < len; i++, p += 16) nd.print(`, [${i}]${nd.ip6addr(p)}`);
-      nd.print(') ');
-      return (nd.u8(bp + 1) + 1) << 3;
+      return printSegments(nd, bp, len >> 1);
     }
     case IPV6_RTHDR_TYPE_4: {
       nd.print(`, last-entry=${nd.u8(bp + 4)}`);
@@ -230,11 +233,7 @@ export function printRouting(nd: Nd, bp: number): number {
         nd.print(` (invalid length ${len})`);
         break;
       }
-      len >>= 1;
-      let p = bp + 8;
-      for (let i = 0; i < len; i++, p += 16) nd.print(`, [${i}]${nd.ip6addr(p)}`);
-      nd.print(') ');
-      return (nd.u8(bp + 1) + 1) << 3;
+      return printSegments(nd, bp, len >> 1);
     }
     default:
       nd.print(' (unknown type)');
