@@ -2,7 +2,15 @@
 
 import { ConfigError } from '../errors.js';
 import type { Ipv6Address } from '../wire/ipv6-address.js';
-import { makeSelector, selectorMatch, type XfrmFamily, type XfrmFlow, type XfrmSelector } from './selector.js';
+import {
+  assertSelectorFields,
+  assertUint,
+  makeSelector,
+  selectorMatch,
+  type XfrmFamily,
+  type XfrmFlow,
+  type XfrmSelector,
+} from './selector.js';
 
 export type XfrmDir = 'in' | 'out' | 'fwd';
 /** `ptype`: the sub SPD is consulted before the main one (CONFIG_XFRM_SUB_POLICY, enabled in Debian's 6.1). */
@@ -98,16 +106,7 @@ export function xfrmIdProtoValid(proto: XfrmIdProto): boolean {
  */
 export function validatePolicy(init: XfrmPolicyInit): XfrmPolicy {
   const sel = init.selector;
-  checkUint(sel.prefixlenS, 8, 'prefixlenS');
-  checkUint(sel.prefixlenD, 8, 'prefixlenD');
-  checkUint(sel.proto, 8, 'proto');
-  for (const [v, name] of [
-    [sel.sport, 'sport'],
-    [sel.sportMask, 'sportMask'],
-    [sel.dport, 'dport'],
-    [sel.dportMask, 'dportMask'],
-  ] as const)
-    checkUint(v, 16, name);
+  assertSelectorFields(sel, 'policy selector');
   checkUint(sel.ifindex, 31, 'ifindex');
   const priority = init.priority ?? 0;
   const index = init.index ?? 0;
@@ -189,7 +188,6 @@ export function policyMatch(pol: XfrmPolicy, ptype: XfrmPolicyType, flow: XfrmFl
   );
 }
 
-/** Programmer errors: a value that the kernel's struct field could not hold. */
 function checkUint(value: number, bits: number, what: string): void {
-  if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) throw new RangeError(`policy ${what}: ${value} is not a u${bits}`);
+  assertUint(value, bits, `policy ${what}`);
 }

@@ -6,7 +6,7 @@ import type { Ipv6Address } from '../wire/ipv6-address.js';
 import { checkLimits, runLifetimeTimer, XFRM_LIFETIME_DEFAULT, XFRM_TIMER_MEMORY_INITIAL, type XfrmTimerMemory } from './lifetime.js';
 import type { XfrmIdProto, XfrmMark, XfrmMode, XfrmPolicy, XfrmTmpl } from './policy.js';
 import type { XfrmReplayStat } from './replay.js';
-import { selectorMatch, type XfrmFamily, type XfrmFlow } from './selector.js';
+import { assertUint, selectorMatch, type XfrmFamily, type XfrmFlow } from './selector.js';
 import {
   addrAny,
   addrEqual,
@@ -973,5 +973,5 @@ function drop<C extends string>(
 }
 
 function checkUint(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`allocspi ${what}: ${value} is not a u32`);
+  assertUint(value, 32, `allocspi ${what}`);
 }

@@ -48,10 +48,9 @@ export type XfrmSelectorInit = Partial<XfrmSelector> & Pick<XfrmSelector, 'famil
 
 const ZERO = new Uint8Array(16);
 
-/** A selector with every omitted field zero, as a zeroed struct xfrm_selector (not iproute2's defaults). */
-export function makeSelector(init: XfrmSelectorInit): XfrmSelector {
+/** The fields of struct xfrm_selector other than the family, every omitted one zero (not iproute2's defaults). */
+export function selectorFields(init: Partial<Omit<XfrmSelector, 'family'>>): Omit<XfrmSelector, 'family'> {
   return {
-    family: init.family,
     src: (init.src ?? ZERO).slice(),
     dst: (init.dst ?? ZERO).slice(),
     prefixlenS: init.prefixlenS ?? 0,
@@ -63,6 +62,27 @@ export function makeSelector(init: XfrmSelectorInit): XfrmSelector {
     dportMask: init.dportMask ?? 0,
     ifindex: init.ifindex ?? 0,
   };
+}
+
+/** A selector with every omitted field zero, as a zeroed struct xfrm_selector (not iproute2's defaults). */
+export function makeSelector(init: XfrmSelectorInit): XfrmSelector {
+  return { family: init.family, ...selectorFields(init) };
+}
+
+/** Programmer errors: a value that the kernel's struct field could not hold. */
+export function assertUint(value: number, bits: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) throw new RangeError(`${what}: ${value} is not a u${bits}`);
+}
+
+/** Throws a RangeError for a selector field wider than struct xfrm_selector holds (u8 prefixes and proto, u16 ports). */
+export function assertSelectorFields(sel: Omit<XfrmSelector, 'family'>, what: string): void {
+  assertUint(sel.prefixlenS, 8, `${what} prefixlenS`);
+  assertUint(sel.prefixlenD, 8, `${what} prefixlenD`);
+  assertUint(sel.proto, 8, `${what} proto`);
+  assertUint(sel.sport, 16, `${what} sport`);
+  assertUint(sel.sportMask, 16, `${what} sportMask`);
+  assertUint(sel.dport, 16, `${what} dport`);
+  assertUint(sel.dportMask, 16, `${what} dportMask`);
 }
 
 /** True when the first `prefixlen` bits of `a` and `b` are equal (/0 matches everything). */

@@ -14,7 +14,7 @@ import {
   type XfrmReplayLegacyInit,
   type XfrmReplayStat,
 } from './replay.js';
-import type { XfrmFamily, XfrmFlow, XfrmSelector } from './selector.js';
+import { assertSelectorFields, assertUint, selectorFields, type XfrmFamily, type XfrmFlow, type XfrmSelector } from './selector.js';
 
 /** XFRM_STATE_* flags (`flag noecn|decap-dscp|nopmtudisc|wildrecv|icmp|af-unspec|align4|esn`). */
 export const XFRM_STATE_NOECN = 1;
@@ -521,34 +521,11 @@ function typeExists(proto: XfrmStateProto, family: XfrmFamily): boolean {
 }
 
 function stateSelector(init: Partial<XfrmStateSelector> | undefined): XfrmStateSelector {
-  const s = init ?? {};
-  const sel: XfrmStateSelector = {
-    family: s.family ?? 'unspec',
-    src: (s.src ?? ZERO).slice(),
-    dst: (s.dst ?? ZERO).slice(),
-    prefixlenS: s.prefixlenS ?? 0,
-    prefixlenD: s.prefixlenD ?? 0,
-    proto: s.proto ?? 0,
-    sport: s.sport ?? 0,
-    sportMask: s.sportMask ?? 0,
-    dport: s.dport ?? 0,
-    dportMask: s.dportMask ?? 0,
-    ifindex: s.ifindex ?? 0,
-  };
-  checkUint(sel.prefixlenS, 8, 'selector prefixlenS');
-  checkUint(sel.prefixlenD, 8, 'selector prefixlenD');
-  checkUint(sel.proto, 8, 'selector proto');
-  for (const [v, name] of [
-    [sel.sport, 'sport'],
-    [sel.sportMask, 'sportMask'],
-    [sel.dport, 'dport'],
-    [sel.dportMask, 'dportMask'],
-  ] as const)
-    checkUint(v, 16, `selector ${name}`);
+  const sel: XfrmStateSelector = { family: init?.family ?? 'unspec', ...selectorFields(init ?? {}) };
+  assertSelectorFields(sel, 'state selector');
   return sel;
 }
 
-/** Programmer errors: a value that the kernel's struct field could not hold. */
 function checkUint(value: number, bits: number, what: string): void {
-  if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) throw new RangeError(`state ${what}: ${value} is not a u${bits}`);
+  assertUint(value, bits, `state ${what}`);
 }
