@@ -1,0 +1,165 @@
+/** A host: one network namespace with its devices, sysctls, routes, addresses, neighbours, netfilter, counters and sockets (kernel: net/core/net_namespace.c, struct net). */
+
+import type { Random } from '../crypto/random.js';
+import { ConfigError } from '../errors.js';
+import { toHex } from '../wire/hex.js';
+import type { Ipv6Address } from '../wire/ipv6-address.js';
+import { ALL_ROUTERS, addrconfDeviceDown, addrconfDeviceUp, type InetAddr, joinGroup } from './addrconf.js';
+import { Fib } from './fib.js';
+import type { NeighTable } from './neighbour.js';
+import { type DeviceKind, defaultDevConf, type Ipv6DevConf, NetDevice } from './netdev.js';
+import { Netfilter } from './netfilter/netfilter.js';
+import type { PingSocket } from './ping.js';
+import type { Skb, TraceStep } from './types.js';
+import type { World } from './world.js';
+import { NO_XFRM, type XfrmSeams } from './xfrm-seams.js';
+
+/** Per-interface sysctl keys the model knows. */
+export type DevConfKey = keyof Ipv6DevConf;
+
+export class Host {
+  readonly devices = new Map<string, NetDevice>();
+  readonly fib = new Fib();
+  readonly netfilter = new Netfilter();
+  /** net.ipv6.conf.all and net.ipv6.conf.default. */
+  readonly conf: { readonly all: Ipv6DevConf; readonly default: Ipv6DevConf } = {
+    all: defaultDevConf('all'),
+    default: defaultDevConf('default'),
+  };
+  /** /proc/net/snmp6 and the other named counters (xfrm's, device-level reasons) by name. */
+  readonly counters = new Map<string, number>();
+  /** Addresses in the order they were added (addrconf's per-device lists merged). */
+  readonly addrs: InetAddr[] = [];
+  /** Joined multicast groups per device, as 32 hex digits (ipv6_mc_list). */
+  readonly mcGroups = new Map<string, Set<string>>();
+  readonly neigh = new Map<string, NeighTable>();
+  readonly pingSockets = new Set<PingSocket>();
+  xfrm: XfrmSeams = NO_XFRM;
+  /** inet_peer rate-limit state per ICMPv6 error destination (net->ipv6.peers), by address hex. */
+  readonly icmpPeers = new Map<string, { tokens: number; lastUs: number }>();
+  /** The namespace's share of the kernel log (LOG and TRACE lines), for dmesg. */
+  readonly kernelLog: { readonly timeUs: number; readonly level: number; readonly line: string }[] = [];
+  readonly random: Random;
+  private nextIfindex = 1;
+
+  constructor(
+    readonly world: World,
+    readonly name: string,
+  ) {
+    this.random = world.random.fork(`host:${name}`);
+    const lo = this.addDevice('lo', 'loopback');
+    lo.mtu = 65536;
+  }
+
+  /** Creates a device with the next ifindex (per namespace: lo is 1) and `default`'s sysctls. */
+  addDevice(name: string, kind: DeviceKind, mac?: Uint8Array): NetDevice {
+    if (this.devices.has(name)) throw new ConfigError('EEXIST');
+    const m = mac ?? (kind === 'loopback' ? new Uint8Array(6) : randomMac(this.random.fork(`mac:${name}:${this.nextIfindex}`)));
+    const dev = new NetDevice(this.name, name, this.nextIfindex++, kind, m, kind === 'loopback' ? 65536 : 1500, { ...this.conf.default });
+    this.devices.set(name, dev);
+    return dev;
+  }
+
+  device(name: string): NetDevice {
+    const d = this.devices.get(name);
+    if (!d) throw new ConfigError('ENODEV');
+    return d;
+  }
+
+  deviceByIndex(ifindex: number): NetDevice | undefined {
+    for (const d of this.devices.values()) if (d.ifindex === ifindex) return d;
+    return undefined;
+  }
+
+  /** `ip link set DEV up|down`; a veth peer's carrier follows (NETDEV_CHANGE in the other namespace). */
+  setLinkUp(name: string, up: boolean): void {
+    const dev = this.device(name);
+    if (dev.adminUp === up) return;
+    const peer = dev.peer;
+    const peerWasRunning = peer?.running ?? false;
+    dev.adminUp = up;
+    if (up) {
+      if (dev.running) addrconfDeviceUp(this, dev);
+    } else {
+      addrconfDeviceDown(this, dev);
+    }
+    if (peer) {
+      const peerHost = this.world.host(peer.hostName);
+      if (peerWasRunning && !peer.running) addrconfDeviceDown(peerHost, peer, true);
+      if (!peerWasRunning && peer.running) addrconfDeviceUp(peerHost, peer);
+    }
+  }
+
+  /** `sysctl -w net.ipv6.conf.WHICH.KEY=VALUE`. */
+  setSysctl(which: string, key: DevConfKey, value: number): void {
+    if (which === 'all') {
+      this.conf.all[key] = value;
+      // addrconf_fixup_forwarding / addrconf_disable_ipv6: writing `all` rewrites default and every interface.
+      if (key === 'forwarding' || key === 'disable_ipv6') {
+        this.conf.default[key] = value;
+        for (const d of this.devices.values()) d.conf[key] = value;
+      }
+      // dev_forward_change: a forwarding interface is in ff02::2 (all routers), a host's is not.
+      if (key === 'forwarding') {
+        for (const d of this.devices.values()) {
+          if (d.kind === 'loopback' || !this.mcGroups.has(d.name)) continue;
+          if (value) joinGroup(this, d.name, ALL_ROUTERS);
+          else this.mcGroups.get(d.name)?.delete(toHex(ALL_ROUTERS));
+        }
+      }
+      return;
+    }
+    if (which === 'default') {
+      this.conf.default[key] = value;
+      return;
+    }
+    this.device(which).conf[key] = value;
+  }
+
+  getSysctl(which: string, key: DevConfKey): number {
+    if (which === 'all' || which === 'default') return this.conf[which][key];
+    return this.device(which).conf[key];
+  }
+
+  count(counter: string, n = 1): void {
+    this.counters.set(counter, (this.counters.get(counter) ?? 0) + n);
+  }
+
+  counter(name: string): number {
+    return this.counters.get(name) ?? 0;
+  }
+
+  trace(pkt: number, step: TraceStep): void {
+    this.world.trace.record(this.world.clock.nowUs, pkt, this.name, step);
+  }
+
+  /**
+   * The one place a packet is dropped: bumps the named counter and ends the packet's trace. The
+   * counter is the one the kernel raises (/proc/net/snmp6, xfrm_stat, device stats); where the
+   * kernel raises none it is the skb drop reason it frees the packet with (SKB_DROP_REASON_*
+   * without the prefix, e.g. NEIGH_FAILED, NETFILTER_DROP), so every drop still has a name.
+   */
+  drop(skb: Pick<Skb, 'id'>, counter: string, reason: string): void {
+    this.count(counter);
+    this.trace(skb.id, { kind: 'dropped', reason, counter });
+  }
+
+  /** Whether `addr` is assigned to some interface here (tentative ones included when asked). */
+  hasAddress(addr: Ipv6Address, opts: { dev?: string; includeTentative?: boolean } = {}): InetAddr | undefined {
+    return this.addrs.find(
+      (a) => (opts.dev === undefined || a.dev === opts.dev) && (opts.includeTentative || !a.tentative) && equal16(a.addr, addr),
+    );
+  }
+}
+
+function equal16(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A random unicast, locally administered MAC, as eth_random_addr gives veths. */
+export function randomMac(random: Random): Uint8Array {
+  const m = random.bytes(6);
+  m[0] = (m[0]! & 0xfe) | 0x02;
+  return m;
+}

@@ -1,0 +1,49 @@
+/** The IPv6 stack's public surface: the world, hosts, devices, addresses, the paths, ping and the trace. */
+
+export {
+  ALL_NODES,
+  ALL_ROUTERS,
+  acceptRa,
+  addAddress,
+  addrScope,
+  deleteAddress,
+  type InetAddr,
+  isMember,
+  linkLocalFromMac,
+  SCOPE,
+  selectSourceAddress,
+  solicitedNode,
+} from './addrconf.js';
+export { VirtualClock } from './clock.js';
+export { Fib, METRIC_ADDRCONF, METRIC_USER, REJECT_ERRNO, type Route, type RouteType, RT_TABLE_LOCAL, RT_TABLE_MAIN } from './fib.js';
+export { type DevConfKey, Host } from './host.js';
+export { icmpv6SendError } from './icmp6.js';
+export { injectFrame } from './ip6-input.js';
+export { autoFlowLabel, ip6SendLocal, type OutputRequest, type OutputRoute, routeOutput } from './ip6-output.js';
+export { ND_PARMS, type Neighbour, type NeighTable, type NudState, neighTable } from './neighbour.js';
+export { Capture, type CaptureRecord, defaultDevConf, type Ipv6DevConf, NetDevice } from './netdev.js';
+export {
+  icmpErrorText,
+  PING_DEFAULT_SIZE,
+  type PingEvent,
+  type PingOptions,
+  type PingResult,
+  PingSocket,
+  ping,
+  pingPayload,
+} from './ping.js';
+export { formatSnmp6, SNMP6_ICMP, SNMP6_IP, SNMP6_UDP, type Snmp6Counter } from './snmp6.js';
+export { Trace } from './trace.js';
+export type { SendResult, Skb, TraceEvent, TraceStep } from './types.js';
+export { World, type WorldOptions } from './world.js';
+export {
+  type Flow6,
+  NO_XFRM,
+  type XfrmCheckResult,
+  type XfrmContext,
+  type XfrmInputResult,
+  type XfrmOutDecision,
+  type XfrmPacketMeta,
+  type XfrmSeams,
+  type XfrmTransformResult,
+} from './xfrm-seams.js';

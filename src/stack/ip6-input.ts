@@ -1,0 +1,237 @@
+/** The IPv6 receive path: the device, ip6_rcv's header checks, PREROUTING, the input route, INPUT, protocol dispatch with the xfrm seams (kernel: net/core/dev.c, net/ipv6/ip6_input.c, route.c ip6_route_input, udp.c, xfrm6_input.c). */
+
+import { parseEthernet } from '../wire/ethernet.js';
+import { walkExtensionHeaders } from '../wire/ext-headers.js';
+import { bytesEqual } from '../wire/hex.js';
+import { type Ipv6Repr, parseIpv6 } from '../wire/ipv6.js';
+import { formatIpv6Address } from '../wire/ipv6-address.js';
+import { ETHERTYPE_IPV6, IPPROTO } from '../wire/proto.js';
+import { udpChecksumOk } from '../wire/udp.js';
+import { addrScope, isLoopback, isMember, isMulticast } from './addrconf.js';
+import type { Host } from './host.js';
+import { icmpv6Rcv, icmpv6SendError } from './icmp6.js';
+import { ip6Forward } from './ip6-forward.js';
+import { runHook } from './ip6-output.js';
+import type { NetDevice } from './netdev.js';
+import type { Skb } from './types.js';
+
+type PktType = 'host' | 'multicast' | 'loopback';
+
+/**
+ * A frame arrives on `dev` (netif_receive_skb). Frames for another host's MAC, of another
+ * ethertype, or on a device that is down go no further; each ends in a counted drop.
+ */
+export function netifReceive(host: Host, dev: NetDevice, frame: Uint8Array, pkt: number, tap: boolean): void {
+  const now = host.world.clock.nowUs;
+  const skbRef = { id: pkt };
+  if (tap) dev.tap(now, frame, 'in');
+  host.trace(pkt, { kind: 'rx', dev: dev.name });
+  if (!dev.adminUp) {
+    dev.stats.rx_dropped++;
+    host.drop(skbRef, 'rx_dropped', `${dev.name} is down`);
+    return;
+  }
+  dev.stats.rx_packets++;
+  dev.stats.rx_bytes += frame.length;
+  const eth = parseEthernet(frame);
+  if (!eth.ok) {
+    dev.stats.rx_dropped++;
+    host.drop(skbRef, 'rx_length_errors', `runt frame: ${eth.error.detail}`);
+    return;
+  }
+  if (eth.value.etherType !== ETHERTYPE_IPV6) {
+    host.drop(skbRef, 'rx_nohandler', `ethertype 0x${eth.value.etherType.toString(16).padStart(4, '0')} has no handler`);
+    return;
+  }
+  let pktType: PktType;
+  if (dev.kind === 'loopback') pktType = 'loopback';
+  else if ((eth.value.dst[0]! & 1) === 1) pktType = 'multicast';
+  else if (bytesEqual(eth.value.dst, dev.mac)) pktType = 'host';
+  else {
+    host.drop(skbRef, 'rx_otherhost_dropped', 'frame for another host (PACKET_OTHERHOST)');
+    return;
+  }
+  const bytes = frame.slice(14);
+  ip6Rcv(
+    host,
+    dev,
+    { id: pkt, bytes, inDev: dev.name, mark: 0, secPath: [], macHeader: frame.slice(0, 14), checksumUnnecessary: dev.kind === 'loopback' },
+    pktType,
+  );
+}
+
+/** Injects a frame as if it had arrived on `dev` from the wire (tests, pcap replay): a new packet in the trace. */
+export function injectFrame(host: Host, dev: NetDevice, frame: Uint8Array, summary = 'injected frame'): number {
+  const id = host.world.trace.newPacketId();
+  host.trace(id, { kind: 'created', summary });
+  netifReceive(host, dev, frame, id, true);
+  return id;
+}
+
+/** ip6_rcv_core: the checks before PREROUTING, each with the counter the kernel raises. */
+export function ip6Rcv(host: Host, dev: NetDevice, skb: Skb, pktType: PktType = 'host'): void {
+  if (dev.conf.disable_ipv6) {
+    host.drop(skb, 'Ip6InDiscards', `IPv6 is disabled on ${dev.name}`);
+    return;
+  }
+  host.count('Ip6InReceives');
+  const parsed = parseIpv6(skb.bytes);
+  if (!parsed.ok) {
+    const counter = parsed.error.what === 'ipv6.payloadLength' ? 'Ip6InTruncatedPkts' : 'Ip6InHdrErrors';
+    host.drop(skb, counter, `bad IPv6 header: ${parsed.error.detail}`);
+    return;
+  }
+  const ip = parsed.value;
+  if (isMulticast(ip.src)) {
+    host.drop(skb, 'Ip6InHdrErrors', 'multicast source address');
+    return;
+  }
+  if (dev.kind !== 'loopback' && (isLoopback(ip.src) || isLoopback(ip.dst))) {
+    host.drop(skb, 'Ip6InHdrErrors', 'loopback address on a non-loopback device');
+    return;
+  }
+  if (dev.kind !== 'loopback' && isMulticast(ip.dst) && addrScope(ip.dst) <= 1) {
+    host.drop(skb, 'Ip6InHdrErrors', 'interface-local multicast from the wire');
+    return;
+  }
+  if (isMulticast(ip.dst)) host.count('Ip6InMcastPkts');
+  const trimmed: Skb = skb.bytes.length === 40 + ip.payloadLength ? skb : { ...skb, bytes: skb.bytes.slice(0, 40 + ip.payloadLength) };
+  ip6RcvPrerouting(host, dev, trimmed, pktType);
+}
+
+/** PREROUTING, then ip6_rcv_finish: the input route decides local delivery, forwarding, or an error. */
+export function ip6RcvPrerouting(host: Host, dev: NetDevice, skb: Skb, pktType: PktType = 'host'): void {
+  const pre = runHook(host, 'PREROUTING', skb);
+  if (!pre) return;
+  const ip = parseIpv6(pre.bytes);
+  if (!ip.ok) {
+    host.drop(pre, 'Ip6InHdrErrors', ip.error.detail);
+    return;
+  }
+  const dst = ip.value.dst;
+  if (isMulticast(dst)) {
+    if (isMember(host, dev.name, dst) || (dev.kind === 'loopback' && addrScope(dst) <= 2)) {
+      host.trace(pre.id, { kind: 'route', result: `multicast ${formatIpv6Address(dst)}: member on ${dev.name}` });
+      ip6Input(host, dev, pre, ip.value);
+      return;
+    }
+    host.drop(pre, 'NOT_SPECIFIED', `multicast ${formatIpv6Address(dst)}: not a member on ${dev.name}`);
+    return;
+  }
+  const r = host.fib.lookup(dst, (rt) => {
+    if (rt.dev === undefined) return true;
+    const d = host.devices.get(rt.dev);
+    return !!d && d.adminUp;
+  });
+  if (!r) {
+    host.trace(pre.id, { kind: 'route', result: 'no route' });
+    icmpv6SendError(host, pre, 1, 0, 0);
+    host.drop(pre, 'Ip6InNoRoutes', `no route to ${formatIpv6Address(dst)}`);
+    return;
+  }
+  host.trace(pre.id, { kind: 'route', result: `${r.type} ${formatIpv6Address(r.dst)}/${r.prefixLen}${r.dev ? ` dev ${r.dev}` : ''}` });
+  switch (r.type) {
+    case 'local':
+      ip6Input(host, dev, pre, ip.value);
+      return;
+    case 'unicast':
+      if (pktType !== 'host') {
+        // ip6_forward: only frames sent to our MAC are forwarded (skb->pkt_type == PACKET_HOST).
+        host.drop(pre, 'NOT_SPECIFIED', `unicast ${formatIpv6Address(dst)} in a ${pktType} frame is not forwarded`);
+        return;
+      }
+      ip6Forward(host, dev, pre, ip.value, r);
+      return;
+    case 'unreachable':
+    case 'throw':
+      icmpv6SendError(host, pre, 1, 0, 0);
+      host.drop(pre, 'Ip6InNoRoutes', `${r.type} route`);
+      return;
+    case 'prohibit':
+      icmpv6SendError(host, pre, 1, 1, 0);
+      host.drop(pre, 'Ip6InNoRoutes', 'prohibit route');
+      return;
+    default:
+      host.drop(pre, 'NOT_SPECIFIED', `${r.type} route (dst_discard)`);
+  }
+}
+
+/** ip6_input: INPUT, then ip6_input_finish's protocol dispatch. */
+export function ip6Input(host: Host, dev: NetDevice, skb: Skb, _ip: Ipv6Repr): void {
+  const inp = runHook(host, 'INPUT', skb);
+  if (!inp) return;
+  const ip = parseIpv6(inp.bytes);
+  if (!ip.ok) {
+    host.drop(inp, 'Ip6InHdrErrors', ip.error.detail);
+    return;
+  }
+  const chain = walkExtensionHeaders(inp.bytes);
+  if (!chain.ok) {
+    icmpv6SendError(host, inp, 4, 0, 40);
+    host.drop(inp, 'Ip6InHdrErrors', `extension headers: ${chain.error.detail}`);
+    return;
+  }
+  const { upperProtocol: proto, upperOffset: off, nextHeaderOffset } = chain.value;
+  if (chain.value.fragmented) {
+    host.drop(inp, 'Ip6ReasmReqds', 'a fragment: reassembly is not modelled yet');
+    return;
+  }
+  const ctx = { host: host.name, nowUs: host.world.clock.nowUs };
+  // The in check's flow uses the local route's device, lo (kernel-semantics 1.3).
+  const meta = { oif: host.device('lo').ifindex, iif: dev.ifindex, mark: inp.mark };
+  switch (proto) {
+    case IPPROTO.AH:
+    case IPPROTO.ESP: {
+      host.count('Ip6InDelivers');
+      const res = host.xfrm.receive(inp.bytes, proto, off, inp.secPath, ctx, meta);
+      if (res.kind === 'drop') {
+        host.trace(inp.id, { kind: 'xfrm', seam: 'decap', detail: res.detail });
+        host.drop(inp, res.counter, `xfrm input: ${res.detail}`);
+        return;
+      }
+      host.trace(inp.id, { kind: 'xfrm', seam: 'decap', detail: res.detail });
+      const inner: Skb = { ...inp, bytes: res.bytes, secPath: res.secPath, ct: undefined };
+      if (res.mode === 'transport') ip6RcvPrerouting(host, dev, inner);
+      else ip6Rcv(host, dev, inner);
+      return;
+    }
+    case IPPROTO.NONE:
+      host.count('Ip6InDelivers');
+      host.trace(inp.id, { kind: 'consumed', by: 'no next header' });
+      return;
+  }
+  const check = host.xfrm.checkInput(inp.bytes, inp.secPath, ctx, meta);
+  if (check.kind === 'drop') {
+    if (proto === IPPROTO.ICMPV6 || proto === IPPROTO.UDP || proto === IPPROTO.TCP) host.count('Ip6InDelivers');
+    host.trace(inp.id, { kind: 'xfrm', seam: 'in', detail: check.detail });
+    host.drop(inp, check.counter, `xfrm in policy check: ${check.detail}`);
+    return;
+  }
+  if (check.detail) host.trace(inp.id, { kind: 'xfrm', seam: 'in', detail: check.detail });
+  switch (proto) {
+    case IPPROTO.ICMPV6:
+      host.count('Ip6InDelivers');
+      icmpv6Rcv(host, dev, inp, ip.value, off);
+      return;
+    case IPPROTO.UDP: {
+      host.count('Ip6InDelivers');
+      const datagram = inp.bytes.subarray(off);
+      if (datagram.length < 8 || !udpChecksumOk(ip.value.src, ip.value.dst, datagram)) {
+        host.count('Udp6InCsumErrors');
+        host.drop(inp, 'Udp6InErrors', 'udp: short datagram or bad checksum');
+        return;
+      }
+      // No UDP sockets yet: every datagram finds none (udpv6_rcv -> ICMPv6 port unreachable).
+      icmpv6SendError(host, inp, 1, 4, 0);
+      host.drop(inp, 'Udp6NoPorts', `udp port ${(datagram[2]! << 8) | datagram[3]!}: no socket`);
+      return;
+    }
+    case IPPROTO.TCP:
+      host.count('Ip6InDelivers');
+      host.drop(inp, 'NO_SOCKET', 'tcp: no socket (TCP and its resets are not modelled yet)');
+      return;
+    default:
+      icmpv6SendError(host, inp, 4, 1, nextHeaderOffset);
+      host.drop(inp, 'Ip6InUnknownProtos', `unknown next header ${proto}`);
+  }
+}

@@ -1,0 +1,299 @@
+/** The IPv6 output path: route lookup, the xfrm output seam, OUTPUT and POSTROUTING, the second pass after a transform, the neighbour, the device (kernel: net/ipv6/ip6_output.c, output_core.c, ip6_route_output, xfrm_output_resume). */
+
+import type { Errno } from '../errors.js';
+import { emitEthernet } from '../wire/ethernet.js';
+import { buildIpv6Packet, readIpv6 } from '../wire/ipv6.js';
+import { formatIpv6Address, type Ipv6Address } from '../wire/ipv6-address.js';
+import { ETHERTYPE_IPV6 } from '../wire/proto.js';
+import { printPacket } from '../wire/tcpdump/index.js';
+import { isMulticast, selectSourceAddress } from './addrconf.js';
+import { REJECT_ERRNO, type Route } from './fib.js';
+import type { Host } from './host.js';
+import { icmpv6SendError } from './icmp6.js';
+import { neighOutput } from './neighbour.js';
+import type { NetDevice } from './netdev.js';
+import type { Hook } from './netfilter/types.js';
+import { ICMP6_OUT_COUNTER } from './snmp6.js';
+import type { SendResult, Skb } from './types.js';
+import type { World } from './world.js';
+
+export interface OutputRequest {
+  readonly dst: Ipv6Address;
+  /** The bound or given source; absent = source address selection. */
+  readonly src?: Ipv6Address;
+  /** SO_BINDTODEVICE / the ND device: routes only through this device. */
+  readonly oif?: string;
+  /** ND messages: the next hop is the destination itself on `oif` (icmp6_dst_alloc). */
+  readonly nexthop?: Ipv6Address;
+  readonly nextHeader: number;
+  readonly hopLimit?: number;
+  /** Absent = the automatic flow label (ip6_make_flowlabel). */
+  readonly flowLabel?: number;
+  readonly trafficClass?: number;
+  readonly mark?: number;
+  /** ICMPv6 type (the flow's "sport") for ICMPv6 messages. */
+  readonly icmpType?: number;
+  readonly icmpCode?: number;
+  readonly sport?: number;
+  readonly dport?: number;
+  /** The upper-layer bytes, once the addresses are known (checksums need them). */
+  readonly build: (src: Ipv6Address, dst: Ipv6Address) => Uint8Array;
+  /** A one-line description for the trace. */
+  readonly summary: string;
+  /** Counted as an ND message (ndisc_send_skb) rather than a socket's. */
+  readonly ndisc?: boolean;
+  /** A probe to a known link-layer address (unicast NS in PROBE state). */
+  readonly dstMac?: Uint8Array;
+}
+
+/** The route an output lookup found: the device and next hop, or the errno the sender gets. */
+export type OutputRoute =
+  | { readonly ok: true; readonly dev: NetDevice; readonly nexthop: Ipv6Address; readonly route?: Route; readonly local: boolean }
+  | { readonly ok: false; readonly errno: Errno; readonly detail: string };
+
+/**
+ * ip6_route_output: an explicit device for link-scoped and multicast destinations, else the FIB
+ * (routes through devices that are down are skipped). No route is ENETUNREACH; reject routes give
+ * their errno.
+ */
+export function routeOutput(host: Host, dst: Ipv6Address, oif?: string, nexthop?: Ipv6Address): OutputRoute {
+  if (oif !== undefined && (nexthop || isMulticast(dst))) {
+    const dev = host.devices.get(oif);
+    if (!dev) return { ok: false, errno: 'ENODEV', detail: `no device ${oif}` };
+    return { ok: true, dev, nexthop: nexthop ?? dst, local: false };
+  }
+  const r = host.fib.lookup(dst, (rt) => {
+    if (rt.dev === undefined) return true;
+    const d = host.devices.get(rt.dev);
+    return !!d && d.adminUp && (oif === undefined || rt.dev === oif || rt.type === 'local');
+  });
+  if (!r) return { ok: false, errno: 'ENETUNREACH', detail: 'no route' };
+  const errno = REJECT_ERRNO[r.type];
+  if (errno) return { ok: false, errno, detail: `${r.type} route` };
+  if (r.type === 'local') return { ok: true, dev: host.device('lo'), nexthop: dst, route: r, local: true };
+  const dev = host.devices.get(r.dev!);
+  if (!dev) return { ok: false, errno: 'ENETUNREACH', detail: 'route device gone' };
+  return { ok: true, dev, nexthop: r.via ?? dst, route: r, local: false };
+}
+
+export function describeRoute(r: OutputRoute & { ok: true }): string {
+  if (r.local) return 'local via lo';
+  const via = r.route?.via ? ` via ${formatIpv6Address(r.route.via)}` : '';
+  return `${r.route ? `${formatIpv6Address(r.route.dst)}/${r.route.prefixLen}` : 'device'}${via} dev ${r.dev.name}`;
+}
+
+/**
+ * The automatic flow label: a keyed hash of the flow, symmetric in its two ends as the kernel's
+ * flow hash is (__flow_hash_consistentify), so both directions of one exchange share a label.
+ */
+export function autoFlowLabel(world: World, src: Ipv6Address, dst: Ipv6Address, proto: number, sport: number, dport: number): number {
+  let a = src;
+  let b = dst;
+  let p = sport;
+  let q = dport;
+  for (let i = 0; i < 16; i++) {
+    if (a[i] === b[i]) continue;
+    if (a[i]! > b[i]!) {
+      [a, b] = [b, a];
+      [p, q] = [q, p];
+    }
+    break;
+  }
+  let h = (0x811c9dc5 ^ world.flowSecret) >>> 0;
+  const mix = (x: number) => {
+    h = Math.imul(h ^ (x & 0xff), 0x01000193) >>> 0;
+  };
+  for (const x of a) mix(x);
+  for (const x of b) mix(x);
+  for (const x of [proto, p >> 8, p, q >> 8, q]) mix(x);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d) >>> 0;
+  h ^= h >>> 12;
+  return h & 0xfffff;
+}
+
+/** Locally generated packets: ip6_datagram_connect / sendmsg through ip6_local_out. */
+export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
+  const rt = routeOutput(host, req.dst, req.oif, req.nexthop);
+  if (!rt.ok) {
+    if (rt.errno === 'ENETUNREACH') host.count('Ip6OutNoRoutes');
+    return { ok: false, errno: rt.errno };
+  }
+  const src = req.src ?? selectSourceAddress(host, req.dst, rt.dev.name);
+  if (!src) return { ok: false, errno: 'EADDRNOTAVAIL' };
+  const sport = req.icmpType ?? req.sport ?? 0;
+  const dport = req.icmpCode ?? req.dport ?? 0;
+  const mark = req.mark ?? 0;
+  // The flow's oif is the bound device only: an unbound socket looks policies up with oif 0.
+  const boundIf = req.oif !== undefined ? (host.devices.get(req.oif)?.ifindex ?? 0) : 0;
+  const decision = host.xfrm.lookupOutput(
+    { src, dst: req.dst, proto: req.nextHeader, sport, dport, oif: boundIf, mark },
+    { host: host.name, nowUs: host.world.clock.nowUs },
+  );
+  if (decision.kind === 'block') {
+    host.count(decision.counter);
+    return { ok: false, errno: 'EPERM' };
+  }
+  if (decision.kind === 'error') {
+    host.count(decision.counter);
+    return { ok: false, errno: decision.errno };
+  }
+  const flowLabel = req.flowLabel ?? autoFlowLabel(host.world, src, req.dst, req.nextHeader, sport, dport);
+  const bytes = buildIpv6Packet(
+    { trafficClass: req.trafficClass ?? 0, flowLabel, hopLimit: req.hopLimit ?? rt.dev.conf.hop_limit, src, dst: req.dst },
+    req.nextHeader,
+    req.build(src, req.dst),
+  );
+  const id = host.world.trace.newPacketId();
+  const skb: Skb = { id, bytes, outDev: rt.dev.name, mark, secPath: [] };
+  host.trace(id, { kind: 'created', summary: `${formatIpv6Address(src)} > ${formatIpv6Address(req.dst)}: ${req.summary}` });
+  host.trace(id, { kind: 'route', result: describeRoute(rt) });
+  host.count('Ip6OutRequests');
+  if (isMulticast(req.dst)) host.count('Ip6OutMcastPkts');
+  if (req.nextHeader === 58 && req.icmpType !== undefined) {
+    host.count('Icmp6OutMsgs');
+    const c = ICMP6_OUT_COUNTER[req.icmpType];
+    if (c) host.count(c);
+  }
+  if (decision.kind === 'no-state') {
+    host.trace(id, { kind: 'xfrm', seam: 'out', detail: decision.detail });
+    host.drop(skb, decision.counter, 'xfrm: no SA for the policy template');
+    return { ok: true, pkt: id };
+  }
+  if (decision.kind === 'plain') host.trace(id, { kind: 'xfrm', seam: 'out', detail: decision.detail });
+  const bundle = decision.kind === 'bundle' ? decision : undefined;
+  if (bundle) host.trace(id, { kind: 'xfrm', seam: 'out', detail: bundle.detail });
+
+  let out = runHook(host, 'OUTPUT', bundle ? { ...skb, bundle: bundle.bundle } : skb);
+  if (!out) return { ok: false, errno: 'EPERM', pkt: id };
+  let route = rt;
+  let xfrmBundle = bundle;
+  if (out.mark !== mark) {
+    // ip6t_mangle_out saw the mark change: ip6_route_me_harder routes again with the new mark,
+    // including the xfrm lookup (the FIB has no mark rules yet, so only xfrm can change its mind).
+    const again = routeOutput(host, req.dst, req.oif, req.nexthop);
+    if (!again.ok) {
+      host.drop(out, 'Ip6OutNoRoutes', `re-route after mark 0x${out.mark.toString(16)}: ${again.detail}`);
+      return { ok: false, errno: again.errno, pkt: id };
+    }
+    route = again;
+    const d = host.xfrm.lookupOutput(
+      { src, dst: req.dst, proto: req.nextHeader, sport, dport, oif: boundIf, mark: out.mark },
+      { host: host.name, nowUs: host.world.clock.nowUs },
+    );
+    host.trace(id, { kind: 'route', result: `re-route (mark 0x${out.mark.toString(16)}): ${describeRoute(again)}` });
+    if (d.kind === 'block' || d.kind === 'error' || d.kind === 'no-state') {
+      host.trace(id, { kind: 'xfrm', seam: 'out', detail: d.detail });
+      host.drop(out, d.counter, `xfrm after re-route: ${d.detail}`);
+      return d.kind === 'no-state' ? { ok: true, pkt: id } : { ok: false, errno: d.kind === 'block' ? 'EPERM' : d.errno, pkt: id };
+    }
+    xfrmBundle = d.kind === 'bundle' ? d : undefined;
+    if (xfrmBundle) {
+      host.trace(id, { kind: 'xfrm', seam: 'out', detail: xfrmBundle.detail });
+      out = { ...out, bundle: xfrmBundle.bundle, outDev: again.dev.name };
+    }
+  }
+  const post = runHook(host, 'POSTROUTING', out);
+  if (!post) return { ok: false, errno: 'EPERM', pkt: id };
+  if (!xfrmBundle) {
+    finishOutput(host, post, route.dev, route.nexthop, req.dstMac);
+    return { ok: true, pkt: id };
+  }
+  transformAndResend(host, post, xfrmBundle.transform);
+  return { ok: true, pkt: id };
+}
+
+/**
+ * xfrm_output then xfrm_output_resume: each resulting packet passes OUTPUT and POSTROUTING again
+ * (without the conntrack entry, nf_reset_ct) and is routed by its own (outer) destination.
+ */
+export function transformAndResend(
+  host: Host,
+  skb: Skb,
+  transform: (bytes: Uint8Array) => import('./xfrm-seams.js').XfrmTransformResult,
+): void {
+  const res = transform(skb.bytes);
+  if (res.kind === 'drop') {
+    host.trace(skb.id, { kind: 'xfrm', seam: 'encap', detail: res.detail });
+    host.drop(skb, res.counter, 'xfrm output transform failed');
+    return;
+  }
+  host.trace(skb.id, { kind: 'xfrm', seam: 'encap', detail: res.detail });
+  res.packets.forEach((bytes, i) => {
+    const id = i === 0 ? skb.id : host.world.trace.newPacketId();
+    if (i > 0) host.trace(id, { kind: 'created', summary: `(fragment ${i + 1} of the transformed packet #${skb.id})` });
+    const next: Skb = { id, bytes, mark: skb.mark, secPath: skb.secPath, outDev: skb.outDev, ct: undefined };
+    const dst = readIpv6(bytes).dst;
+    const rt = routeOutput(host, dst);
+    if (!rt.ok) {
+      host.drop(next, 'Ip6OutNoRoutes', `no route for the transformed packet: ${rt.detail}`);
+      return;
+    }
+    const out = runHook(host, 'OUTPUT', { ...next, outDev: rt.dev.name }, 'second pass');
+    if (!out) return;
+    const post = runHook(host, 'POSTROUTING', out, 'second pass');
+    if (!post) return;
+    finishOutput(host, post, rt.dev, rt.nexthop);
+  });
+}
+
+/**
+ * One netfilter hook on this host. Accept gives the (maybe re-marked) packet; drop and reject end
+ * the packet here (reject first sends its ICMPv6 error, nf_send_unreach6).
+ */
+export function runHook(host: Host, hook: Hook, skb: Skb, note?: string): Skb | undefined {
+  const v = host.netfilter.runHook(hook, skb, {
+    nowUs: host.world.clock.nowUs,
+    log: (line, level) => host.kernelLog.push({ timeUs: host.world.clock.nowUs, level, line }),
+    recordSteps: host.world.trace.enabled,
+  });
+  if (v.kind === 'accept') {
+    host.trace(skb.id, { kind: 'hook', hook, verdict: 'ACCEPT', steps: v.steps, ...(note ? { note } : {}) });
+    return { ...v.pkt, id: skb.id };
+  }
+  host.trace(skb.id, { kind: 'hook', hook, verdict: v.kind === 'reject' ? 'REJECT' : 'DROP', steps: v.steps, ...(note ? { note } : {}) });
+  if (v.kind === 'reject') {
+    if (v.with.kind === 'icmp6') icmpv6SendError(host, skb, 1, v.with.code, 0);
+    host.drop(
+      skb,
+      'NETFILTER_DROP',
+      `${v.table} ${v.chain} rule ${v.rule}: REJECT ${v.with.kind === 'icmp6' ? `icmp6 code ${v.with.code}` : 'tcp-reset (not sent: TCP is not modelled)'}`,
+    );
+    return undefined;
+  }
+  const where = v.reason === 'malformed' ? v.detail : `${v.table} ${v.chain} ${v.reason === 'policy' ? 'policy' : `rule ${v.rule}`}`;
+  host.drop(skb, 'NETFILTER_DROP', `netfilter ${hook} ${v.reason}: ${where}`);
+  return undefined;
+}
+
+/** ip6_finish_output: the MTU (local packets larger than it would be fragmented, which is not modelled) and the neighbour. */
+export function finishOutput(host: Host, skb: Skb, dev: NetDevice, nexthop: Ipv6Address, dstMac?: Uint8Array): void {
+  if (skb.bytes.length > dev.mtu) {
+    host.drop(
+      skb,
+      'FRAG_NOT_MODELLED',
+      `packet of ${skb.bytes.length} bytes exceeds mtu ${dev.mtu} of ${dev.name}: the kernel would fragment it; fragmentation is not modelled yet`,
+    );
+    return;
+  }
+  if (dstMac) {
+    devXmit(host, dev, skb, dstMac);
+    return;
+  }
+  neighOutput(host, dev, nexthop, skb);
+}
+
+/** dev_queue_xmit: the Ethernet frame onto the link (a veth hands it to the peer, lo to itself). */
+export function devXmit(host: Host, dev: NetDevice, skb: Skb, dstMac: Uint8Array): void {
+  const frame = emitEthernet({ dst: dstMac, src: dev.mac, etherType: ETHERTYPE_IPV6, payload: skb.bytes });
+  const peer = dev.kind === 'loopback' ? `${host.name}:lo` : dev.peer ? `${dev.peer.hostName}:${dev.peer.name}` : undefined;
+  if (!host.world.transmit(host, dev, frame, skb.id)) {
+    host.drop(skb, 'tx_dropped', `${dev.name} has no carrier`);
+    return;
+  }
+  // The tcpdump -n line without its timestamp; skipped when tracing is off (bulk runs).
+  const summary = host.world.trace.enabled
+    ? (printPacket(frame, { timeUs: 0, verbosity: 0 }).split('\n')[0] ?? '').replace(/^\S+ /, '')
+    : '';
+  host.trace(skb.id, { kind: 'wire', from: `${host.name}:${dev.name}`, ...(peer ? { to: peer } : {}), summary });
+}

@@ -1,0 +1,89 @@
+/** The /proc/net/snmp6 counters the model raises, in the kernel's listing order (kernel: net/ipv6/proc.c snmp6_ipstats_list, snmp6_icmp6_list, snmp6_udp6_list). */
+
+export const SNMP6_IP = [
+  'Ip6InReceives',
+  'Ip6InHdrErrors',
+  'Ip6InTooBigErrors',
+  'Ip6InNoRoutes',
+  'Ip6InAddrErrors',
+  'Ip6InUnknownProtos',
+  'Ip6InTruncatedPkts',
+  'Ip6InDiscards',
+  'Ip6InDelivers',
+  'Ip6OutForwDatagrams',
+  'Ip6OutRequests',
+  'Ip6OutDiscards',
+  'Ip6OutNoRoutes',
+  'Ip6FragFails',
+  'Ip6InMcastPkts',
+  'Ip6OutMcastPkts',
+] as const;
+
+export const SNMP6_ICMP = [
+  'Icmp6InMsgs',
+  'Icmp6InErrors',
+  'Icmp6OutMsgs',
+  'Icmp6OutErrors',
+  'Icmp6InCsumErrors',
+  'Icmp6InDestUnreachs',
+  'Icmp6InPktTooBigs',
+  'Icmp6InTimeExcds',
+  'Icmp6InParmProblems',
+  'Icmp6InEchos',
+  'Icmp6InEchoReplies',
+  'Icmp6InRouterSolicits',
+  'Icmp6InRouterAdvertisements',
+  'Icmp6InNeighborSolicits',
+  'Icmp6InNeighborAdvertisements',
+  'Icmp6InMLDv2Reports',
+  'Icmp6OutDestUnreachs',
+  'Icmp6OutPktTooBigs',
+  'Icmp6OutTimeExcds',
+  'Icmp6OutParmProblems',
+  'Icmp6OutEchos',
+  'Icmp6OutEchoReplies',
+  'Icmp6OutRouterSolicits',
+  'Icmp6OutNeighborSolicits',
+  'Icmp6OutNeighborAdvertisements',
+] as const;
+
+export const SNMP6_UDP = ['Udp6InDatagrams', 'Udp6NoPorts', 'Udp6InErrors', 'Udp6OutDatagrams'] as const;
+
+export type Snmp6Counter = (typeof SNMP6_IP)[number] | (typeof SNMP6_ICMP)[number] | (typeof SNMP6_UDP)[number];
+
+/** Per-type ICMPv6 counter names (icmp6_mib names) for the types the model sends or receives. */
+export const ICMP6_IN_COUNTER: Readonly<Record<number, Snmp6Counter>> = {
+  1: 'Icmp6InDestUnreachs',
+  2: 'Icmp6InPktTooBigs',
+  3: 'Icmp6InTimeExcds',
+  4: 'Icmp6InParmProblems',
+  128: 'Icmp6InEchos',
+  129: 'Icmp6InEchoReplies',
+  133: 'Icmp6InRouterSolicits',
+  134: 'Icmp6InRouterAdvertisements',
+  135: 'Icmp6InNeighborSolicits',
+  136: 'Icmp6InNeighborAdvertisements',
+  143: 'Icmp6InMLDv2Reports',
+};
+
+export const ICMP6_OUT_COUNTER: Readonly<Record<number, Snmp6Counter>> = {
+  1: 'Icmp6OutDestUnreachs',
+  2: 'Icmp6OutPktTooBigs',
+  3: 'Icmp6OutTimeExcds',
+  4: 'Icmp6OutParmProblems',
+  128: 'Icmp6OutEchos',
+  129: 'Icmp6OutEchoReplies',
+  133: 'Icmp6OutRouterSolicits',
+  135: 'Icmp6OutNeighborSolicits',
+  136: 'Icmp6OutNeighborAdvertisements',
+};
+
+/**
+ * The counters above in `/proc/net/snmp6`'s layout (name padded to 32 columns). Only the counters
+ * the model raises are listed: the real file also has octets, ECN, reassembly, MLD, per-type
+ * Icmp6InTypeN lines and UdpLite6, which the /proc layer must add before claiming the kernel's text.
+ */
+export function formatSnmp6(counters: ReadonlyMap<string, number>): string {
+  const names = [...SNMP6_IP, ...SNMP6_ICMP, ...SNMP6_UDP];
+  return names.map((n) => `${n.padEnd(32)}${counters.get(n) ?? 0}\n`).join('');
+}

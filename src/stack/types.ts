@@ -1,0 +1,47 @@
+/** The stack's layer contracts: the packet with its metadata, trace steps and terminal outcomes (kernel: include/linux/skbuff.h, the paths of net/ipv6). */
+
+import type { Hook, NfPacket, NfStep } from './netfilter/types.js';
+
+/**
+ * A packet inside one host: netfilter's view (bytes from the IPv6 header, devices, mark, ct,
+ * secpath) plus the trace id it keeps across links, so one ping request is one trace entry.
+ */
+export interface Skb extends NfPacket {
+  readonly id: number;
+}
+
+/** One step of a packet's walk; the last three kinds end the packet. */
+export type TraceStep =
+  | { readonly kind: 'created'; readonly summary: string }
+  | {
+      readonly kind: 'hook';
+      readonly hook: Hook;
+      readonly verdict: 'ACCEPT' | 'DROP' | 'REJECT';
+      readonly steps: readonly NfStep[];
+      readonly note?: string;
+    }
+  | { readonly kind: 'route'; readonly result: string }
+  | { readonly kind: 'nd'; readonly detail: string }
+  | { readonly kind: 'xfrm'; readonly seam: 'out' | 'fwd' | 'in' | 'decap' | 'encap'; readonly detail: string }
+  | { readonly kind: 'wire'; readonly from: string; readonly to?: string; readonly summary: string }
+  | { readonly kind: 'rx'; readonly dev: string }
+  | { readonly kind: 'queued'; readonly detail: string }
+  | { readonly kind: 'delivered'; readonly to: string }
+  | { readonly kind: 'consumed'; readonly by: string }
+  | { readonly kind: 'dropped'; readonly reason: string; readonly counter: string };
+
+export type TerminalStep = Extract<TraceStep, { kind: 'delivered' | 'consumed' | 'dropped' }>;
+
+export const TERMINAL_KINDS: ReadonlySet<TraceStep['kind']> = new Set(['delivered', 'consumed', 'dropped']);
+
+export interface TraceEvent {
+  readonly timeUs: number;
+  readonly pkt: number;
+  readonly host: string;
+  readonly step: TraceStep;
+}
+
+/** The result a sender sees from sendmsg/connect: success or the errno the kernel returns. */
+export type SendResult =
+  | { readonly ok: true; readonly pkt: number }
+  | { readonly ok: false; readonly errno: import('../errors.js').Errno; readonly pkt?: number };
