@@ -514,7 +514,8 @@ describe.each(IMPLEMENTATIONS)('%s', (_name, makeSad) => {
     it('admits a ::-source SA that shares the exact source chain, and it wins when newer', () => {
       // code: xfrm_state_find walks the bydst chain of (remote, local) with xfrm_state_addr_check, which
       // also admits an SA with source ::; which SAs share a chain follows __xfrm_dst_hash (no seed).
-      // Not in the eNN logs: e07 T11 used 4321::1, whose chain is not the one of ::.
+      // VERIFIED test/kernel-cases/sa-any-source-chain.sh (.out): from 4321::8 the newer ::-source
+      // SA (spi 2) is used; from 4321::1 the older exact-source one (spi 1), as in e07 T11.
       const dst = ipv6('4321::2');
       const wildcard = xfrmDstHash(dst, new Uint8Array(16), 0, 'inet6') & 7;
       let shared = '';
@@ -522,6 +523,7 @@ describe.each(IMPLEMENTATIONS)('%s', (_name, makeSad) => {
         if ((xfrmDstHash(dst, ipv6(`4321::${i.toString(16)}`), 0, 'inet6') & 7) === wildcard) shared = `4321::${i.toString(16)}`;
       }
       expect(xfrmDstHash(dst, ipv6('4321::1'), 0, 'inet6') & 7).not.toBe(wildcard);
+      expect(shared).toBe('4321::8');
       const sad = spaced(ah(shared, 1), ah('::', 2));
       expect(usedSpi(resolve(sad, T, { flow: icmpFlow(shared) }))).toBe(2);
     });
