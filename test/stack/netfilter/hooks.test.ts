@@ -63,6 +63,17 @@ describe('runHook: tables in priority order', () => {
     expect(n.list('filter')[1]).toMatchObject({ policy: 'DROP', packets: 1, bytes: 104 });
   });
 
+  it('setting a policy again without counters zeroes the policy counters', () => {
+    // VERIFIED test/kernel-cases/forward-counters.sh (.out): "policy ACCEPT 12 packets, 1248 bytes",
+    // then after `ip6tables -P FORWARD ACCEPT` "policy ACCEPT 0 packets, 0 bytes".
+    const n = new Netfilter();
+    n.setPolicy('filter', 'FORWARD', 'ACCEPT'); // the case's first ip6tables use, which instantiates the table
+    n.runHook('FORWARD', nf(echo(B, A, 1), { inDev: 'eth0', outDev: 'eth1' }), { nowUs: 0 });
+    expect(n.list('filter')[1]).toMatchObject({ policy: 'ACCEPT', packets: 1, bytes: 104 });
+    n.setPolicy('filter', 'FORWARD', 'ACCEPT');
+    expect(n.list('filter')[1]).toMatchObject({ policy: 'ACCEPT', packets: 0, bytes: 0 });
+  });
+
   it('hands each hook only the devices the kernel passes it (no -o in PREROUTING, no -i in OUTPUT)', () => {
     // NF_HOOK calls: PREROUTING/INPUT (in, NULL), FORWARD (in, out), OUTPUT/POSTROUTING (NULL, out).
     const n = new Netfilter();
