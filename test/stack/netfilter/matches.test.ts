@@ -274,6 +274,8 @@ describe('-m policy (xt_policy)', () => {
     ],
     ['--tunnel-dst mismatch', pol('in', 'ipsec', [{ tunnelDst: { addr: ipv6('9::'), prefixLen: 64 } }]), withSp([espTun]), false],
     ['without --strict any SA may match the element', pol('in', 'ipsec', [{ proto: { num: 50 } }]), withSp([ahTun, espT]), true],
+    // VERIFIED test/kernel-cases/policy-strict-two-sas.sh (.out): with ESP inside AH on Debian's
+    // 6.1, `--strict --proto esp --next --proto ah` matched both echoes and the reverse order none.
     [
       '--strict: element 1 is the innermost SA of the secpath (listed outermost first)',
       pol('in', 'ipsec', [{ proto: { num: 50 } }, { proto: { num: 51 } }], true),
