@@ -230,8 +230,7 @@ function elementMatches(x: SecPathEntry, e: PolicyElement): boolean {
  * policy_mt(): --dir in walks the secpath from the innermost SA, --dir out the route's bundle from
  * the first template; both are walked innermost first here. Without --strict one SA matching
  * element 1 suffices; with it the elements must pair up one to one (element 1 = innermost SA).
- * (Upstream 6.1 computed the inbound pairing as `i - sp->len + 1`, a negative index for two SAs or
- * more; the kernel we follow pairs as here: test/kernel-cases/policy-strict-two-sas.) No
+ * The inbound pairing was checked on the kernel (test/kernel-cases/policy-strict-two-sas). No
  * secpath/bundle at all is what --pol none matches.
  */
 function policyMatch(m: Extract<Match, { kind: 'policy' }>, pkt: MatchPacket): boolean {
