@@ -137,7 +137,7 @@ export function runDemo(seed = 'xfrmsim-demo'): DemoResult {
   lines.push(tunIn.kind === 'ok' ? '  gw-b: ICV verified; the inner packet (next header 41):' : `  gw-b: dropped: ${tunIn.reason}`);
   if (tunIn.kind === 'ok') show('inner', tunIn.payload);
   lines.push('');
-  lines.push('The host model, netfilter, the SA/policy databases and the Linux commands come next; see the README.');
+  lines.push('The stack, netfilter and xfrm models exist as an API; the Linux commands that drive them come next (see the README).');
 
   const espSa = [
     `"IPv6","${formatIpv6Address(A)}","${formatIpv6Address(B)}","0x000010e2","AES-CBC [RFC3602]","0x${toHex(key(espKeys.enc))}","HMAC-SHA-1-96 [RFC2404]","0x${toHex(key(espKeys.auth))}"`,
