@@ -23,6 +23,17 @@ export const ERRNO_TEXT = {
   EACCES: 'Permission denied',
   EBUSY: 'Device or resource busy',
   ERANGE: 'Numerical result out of range',
+  EMSGSIZE: 'Message too long',
+  EPROTO: 'Protocol error',
+  EADDRINUSE: 'Address already in use',
+  ENOTCONN: 'Transport endpoint is not connected',
+  EISCONN: 'Transport endpoint is already connected',
+  EDESTADDRREQ: 'Destination address required',
+  ECONNREFUSED: 'Connection refused',
+  ECONNRESET: 'Connection reset by peer',
+  ETIMEDOUT: 'Connection timed out',
+  EALREADY: 'Operation already in progress',
+  EPIPE: 'Broken pipe',
 } as const;
 
 export type Errno = keyof typeof ERRNO_TEXT;

@@ -10,7 +10,9 @@ import type { NeighTable } from './neighbour.js';
 import { type DeviceKind, defaultDevConf, type Ipv6DevConf, NetDevice } from './netdev.js';
 import { Netfilter } from './netfilter/netfilter.js';
 import type { PingSocket } from './ping.js';
+import type { TcpSocket } from './tcp.js';
 import type { Skb, TraceStep } from './types.js';
+import type { UdpSocket } from './udp.js';
 import type { World } from './world.js';
 import { NO_XFRM, type XfrmSeams } from './xfrm-seams.js';
 
@@ -34,6 +36,12 @@ export class Host {
   readonly mcGroups = new Map<string, Set<string>>();
   readonly neigh = new Map<string, NeighTable>();
   readonly pingSockets = new Set<PingSocket>();
+  /** Bound UDP sockets (udptable), in bind order. */
+  readonly udpSockets = new Set<UdpSocket>();
+  /** Draws made for ephemeral ports, so each gets its own substream of the seeded source. */
+  portDraws = 0;
+  /** TCP sockets: listeners and connections (tcp_hashinfo), in creation order. */
+  readonly tcpSockets = new Set<TcpSocket>();
   xfrm: XfrmSeams = NO_XFRM;
   /** inet_peer rate-limit state per ICMPv6 error destination (net->ipv6.peers), by address hex. */
   readonly icmpPeers = new Map<string, { tokens: number; lastUs: number }>();

@@ -12,7 +12,9 @@ import { ip6SendLocal, routeOutput } from './ip6-output.js';
 import { ndiscRcv } from './ndisc.js';
 import type { NetDevice } from './netdev.js';
 import { ICMP6_IN_COUNTER } from './snmp6.js';
+import { tcpV6Err } from './tcp.js';
 import type { Skb } from './types.js';
+import { icmpv6ErrConvert, udpv6Err } from './udp.js';
 
 /** IPV6_MIN_MTU: an ICMPv6 error carries as much of the invoking packet as fits in 1280 bytes. */
 const IPV6_MIN_MTU = 1280;
@@ -176,6 +178,12 @@ export function icmpv6Rcv(host: Host, dev: NetDevice, skb: Skb, ip: Ipv6Repr, of
     case 'param-problem': {
       // icmpv6_notify: the error goes to the socket that sent the invoking packet.
       const inv = msg.invoking;
+      // udpv6_err / tcp_v6_err: the socket that sent the invoking datagram or segment.
+      const conv = icmpv6ErrConvert(msg.type, msg.code);
+      if (udpv6Err(host, inv, msg.type, msg.code) || tcpV6Err(host, inv, msg.type, conv.errno)) {
+        host.trace(skb.id, { kind: 'delivered', to: `${inv[6] === IPPROTO.UDP ? 'udp' : 'tcp'} socket (icmp6 ${ERROR_NAMES[msg.type]})` });
+        return;
+      }
       if (inv.length >= 48 && inv[6] === IPPROTO.ICMPV6 && inv[40] === 128) {
         const id = (inv[44]! << 8) | inv[45]!;
         const seq = (inv[46]! << 8) | inv[47]!;

@@ -1,4 +1,4 @@
-/** The IPv6 stack's public surface: the world, hosts, devices, addresses, the paths, ping and the trace. */
+/** The IPv6 stack's public surface: the world, hosts, devices, addresses, the paths, ping, UDP and TCP sockets and the trace. */
 
 export {
   ALL_NODES,
@@ -33,8 +33,26 @@ export {
   pingPayload,
 } from './ping.js';
 export { formatSnmp6, SNMP6_ICMP, SNMP6_IP, SNMP6_UDP, type Snmp6Counter } from './snmp6.js';
+export {
+  SNMP_TCP,
+  TCP_SYN_RETRIES,
+  TCP_SYNACK_RETRIES,
+  TCP_TIMEOUT_INIT_US,
+  TCP_TIMEWAIT_LEN_US,
+  TcpSocket,
+  type TcpState,
+  tcpSocket,
+} from './tcp.js';
 export { Trace } from './trace.js';
 export type { SendResult, Skb, TraceEvent, TraceStep } from './types.js';
+export {
+  IP_LOCAL_PORT_RANGE,
+  icmpv6ErrConvert,
+  type UdpDatagram,
+  type UdpRecvResult,
+  UdpSocket,
+  udpSocket,
+} from './udp.js';
 export { World, type WorldOptions } from './world.js';
 export {
   type Flow6,

@@ -1,4 +1,4 @@
-/** The IPv6 receive path: the device, ip6_rcv's header checks, PREROUTING, the input route, INPUT, protocol dispatch with the xfrm seams (kernel: net/core/dev.c, net/ipv6/ip6_input.c, route.c ip6_route_input, udp.c, xfrm6_input.c). */
+/** The IPv6 receive path: the device, ip6_rcv's header checks, PREROUTING, the input route, INPUT, protocol dispatch with the xfrm seams (kernel: net/core/dev.c, net/ipv6/ip6_input.c, route.c ip6_route_input, xfrm6_input.c; UDP and TCP in udp.ts and tcp.ts). */
 
 import { parseEthernet } from '../wire/ethernet.js';
 import { walkExtensionHeaders } from '../wire/ext-headers.js';
@@ -6,14 +6,15 @@ import { bytesEqual } from '../wire/hex.js';
 import { type Ipv6Repr, parseIpv6 } from '../wire/ipv6.js';
 import { formatIpv6Address } from '../wire/ipv6-address.js';
 import { ETHERTYPE_IPV6, IPPROTO } from '../wire/proto.js';
-import { udpChecksumOk } from '../wire/udp.js';
 import { addrScope, isLoopback, isMember, isMulticast } from './addrconf.js';
 import type { Host } from './host.js';
 import { icmpv6Rcv, icmpv6SendError } from './icmp6.js';
 import { ip6Forward } from './ip6-forward.js';
 import { runHook } from './ip6-output.js';
 import type { NetDevice } from './netdev.js';
+import { tcpV6Rcv } from './tcp.js';
 import type { Skb } from './types.js';
+import { udpv6Rcv } from './udp.js';
 
 type PktType = 'host' | 'multicast' | 'loopback';
 
@@ -200,9 +201,20 @@ export function ip6Input(host: Host, dev: NetDevice, skb: Skb, _ip: Ipv6Repr): v
       host.trace(inp.id, { kind: 'consumed', by: 'no next header' });
       return;
   }
+  // UDP and TCP run the in check themselves, after their socket lookup (kernel-semantics 3.5).
+  if (proto === IPPROTO.UDP) {
+    host.count('Ip6InDelivers');
+    udpv6Rcv(host, inp, ip.value, off, ctx, meta);
+    return;
+  }
+  if (proto === IPPROTO.TCP) {
+    host.count('Ip6InDelivers');
+    tcpV6Rcv(host, inp, ip.value, off, ctx, meta);
+    return;
+  }
   const check = host.xfrm.checkInput(inp.bytes, inp.secPath, ctx, meta);
   if (check.kind === 'drop') {
-    if (proto === IPPROTO.ICMPV6 || proto === IPPROTO.UDP || proto === IPPROTO.TCP) host.count('Ip6InDelivers');
+    if (proto === IPPROTO.ICMPV6) host.count('Ip6InDelivers');
     host.trace(inp.id, { kind: 'xfrm', seam: 'in', detail: check.detail });
     host.drop(inp, check.counter, `xfrm in policy check: ${check.detail}`);
     return;
@@ -212,23 +224,6 @@ export function ip6Input(host: Host, dev: NetDevice, skb: Skb, _ip: Ipv6Repr): v
     case IPPROTO.ICMPV6:
       host.count('Ip6InDelivers');
       icmpv6Rcv(host, dev, inp, ip.value, off);
-      return;
-    case IPPROTO.UDP: {
-      host.count('Ip6InDelivers');
-      const datagram = inp.bytes.subarray(off);
-      if (datagram.length < 8 || !udpChecksumOk(ip.value.src, ip.value.dst, datagram)) {
-        host.count('Udp6InCsumErrors');
-        host.drop(inp, 'Udp6InErrors', 'udp: short datagram or bad checksum');
-        return;
-      }
-      // No UDP sockets yet: every datagram finds none (udpv6_rcv -> ICMPv6 port unreachable).
-      icmpv6SendError(host, inp, 1, 4, 0);
-      host.drop(inp, 'Udp6NoPorts', `udp port ${(datagram[2]! << 8) | datagram[3]!}: no socket`);
-      return;
-    }
-    case IPPROTO.TCP:
-      host.count('Ip6InDelivers');
-      host.drop(inp, 'NO_SOCKET', 'tcp: no socket (TCP and its resets are not modelled yet)');
       return;
     default:
       icmpv6SendError(host, inp, 4, 1, nextHeaderOffset);

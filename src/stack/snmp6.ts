@@ -47,7 +47,14 @@ export const SNMP6_ICMP = [
   'Icmp6OutNeighborAdvertisements',
 ] as const;
 
-export const SNMP6_UDP = ['Udp6InDatagrams', 'Udp6NoPorts', 'Udp6InErrors', 'Udp6OutDatagrams'] as const;
+export const SNMP6_UDP = [
+  'Udp6InDatagrams',
+  'Udp6NoPorts',
+  'Udp6InErrors',
+  'Udp6OutDatagrams',
+  'Udp6InCsumErrors',
+  'Udp6IgnoredMulti',
+] as const;
 
 export type Snmp6Counter = (typeof SNMP6_IP)[number] | (typeof SNMP6_ICMP)[number] | (typeof SNMP6_UDP)[number];
 
