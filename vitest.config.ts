@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/tools/**'] } },
+      // Generous per-test limits: property suites with 100k-policy cases must not fail on a loaded 2-core machine.
+      { test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/tools/**'], testTimeout: 60_000 } },
       { test: { name: 'tools', include: ['test/tools/**/*.test.ts'], testTimeout: 60_000 } },
     ],
     coverage: { provider: 'v8', include: ['src/**/*.ts'], reporter: ['text-summary', 'text'] },
