@@ -43,3 +43,33 @@ export function pair(seed = 'test'): World {
   addr(w, 'b', 'eth0', '4321::2/64');
   return w;
 }
+
+/** route NS default via VIA dev eth0 (the article scripts' harness default routes). */
+export function defaultRoute(world: World, host: string, via: string): void {
+  world
+    .host(host)
+    .fib.add({ type: 'unicast', dst: ip('::'), prefixLen: 0, table: 254, metric: 1024, via: ip(via), dev: 'eth0', protocol: 'boot' });
+}
+
+/**
+ * router_as_intended.sh: remote --eth0/eth0-- router --eth1/eth0-- internal, other --eth0/eth2-- router;
+ * 4321::/64 external, 4444::/64 internal, 4323::/64 other; default routes via the router.
+ */
+export function routerWorld(forwarding: boolean, seed = 'router'): World {
+  const w = new World({ seed });
+  for (const n of ['remote', 'router', 'internal', 'other']) node(w, n);
+  link(w, 'remote', 'eth0', 'router', 'eth0');
+  link(w, 'router', 'eth1', 'internal', 'eth0');
+  link(w, 'other', 'eth0', 'router', 'eth2');
+  addr(w, 'remote', 'eth0', '4321::2/64');
+  addr(w, 'router', 'eth0', '4321::1/64');
+  addr(w, 'router', 'eth1', '4444::1/64');
+  addr(w, 'internal', 'eth0', '4444::2/64');
+  addr(w, 'other', 'eth0', '4323::2/64');
+  addr(w, 'router', 'eth2', '4323::1/64');
+  if (forwarding) w.host('router').setSysctl('all', 'forwarding', 1);
+  defaultRoute(w, 'remote', '4321::1');
+  defaultRoute(w, 'internal', '4444::1');
+  defaultRoute(w, 'other', '4323::1');
+  return w;
+}

@@ -6,41 +6,13 @@ import { World } from '../../src/stack/world.js';
 import { emitEthernet, parseEthernet } from '../../src/wire/ethernet.js';
 import { toHex } from '../../src/wire/hex.js';
 import { parseIpv6 } from '../../src/wire/ipv6.js';
-import { addr, ip, link, node } from './helpers.js';
+import { addr, ip, link, node, routerWorld } from './helpers.js';
 
 const ADDRS = ['4321::2', '4321::1', '4444::1', '4444::2', '4323::1', '4323::2', '4444::9', '5555::1'];
 const HOSTS = ['remote', 'internal', 'other', 'router'];
 
 function world(seed: string, forwarding: boolean): World {
-  const w = new World({ seed });
-  for (const n of HOSTS) node(w, n);
-  link(w, 'remote', 'eth0', 'router', 'eth0');
-  link(w, 'router', 'eth1', 'internal', 'eth0');
-  link(w, 'other', 'eth0', 'router', 'eth2');
-  addr(w, 'remote', 'eth0', '4321::2/64');
-  addr(w, 'router', 'eth0', '4321::1/64');
-  addr(w, 'router', 'eth1', '4444::1/64');
-  addr(w, 'internal', 'eth0', '4444::2/64');
-  addr(w, 'other', 'eth0', '4323::2/64');
-  addr(w, 'router', 'eth2', '4323::1/64');
-  if (forwarding) w.host('router').setSysctl('all', 'forwarding', 1);
-  for (const [h, via] of [
-    ['remote', '4321::1'],
-    ['internal', '4444::1'],
-    ['other', '4323::1'],
-  ] as const) {
-    w.host(h).fib.add({
-      type: 'unicast',
-      dst: ip('::'),
-      prefixLen: 0,
-      table: 254,
-      metric: 1024,
-      via: ip(via),
-      dev: 'eth0',
-      protocol: 'boot',
-    });
-  }
-  return w;
+  return routerWorld(forwarding, seed);
 }
 
 const action = fc.record({

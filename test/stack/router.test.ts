@@ -1,38 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { ping } from '../../src/stack/ping.js';
-import { World } from '../../src/stack/world.js';
 import { parseEthernet } from '../../src/wire/ethernet.js';
 import { formatIpv6Address } from '../../src/wire/ipv6-address.js';
 import { parsePacket } from '../../src/wire/packet.js';
 import { expectOk } from '../../src/wire/result.js';
-import { addr, ip, link, node } from './helpers.js';
-
-/**
- * router_as_intended.sh: remote --eth0/eth0-- router --eth1/eth0-- internal, other --eth0/eth2-- router;
- * 4321::/64 external, 4444::/64 internal, 4323::/64 other; default routes via the router.
- */
-function routerWorld(forwarding: boolean, seed = 'router'): World {
-  const w = new World({ seed });
-  for (const n of ['remote', 'router', 'internal', 'other']) node(w, n);
-  link(w, 'remote', 'eth0', 'router', 'eth0');
-  link(w, 'router', 'eth1', 'internal', 'eth0');
-  link(w, 'other', 'eth0', 'router', 'eth2');
-  addr(w, 'remote', 'eth0', '4321::2/64');
-  addr(w, 'router', 'eth0', '4321::1/64');
-  addr(w, 'router', 'eth1', '4444::1/64');
-  addr(w, 'internal', 'eth0', '4444::2/64');
-  addr(w, 'other', 'eth0', '4323::2/64');
-  addr(w, 'router', 'eth2', '4323::1/64');
-  if (forwarding) w.host('router').setSysctl('all', 'forwarding', 1);
-  const dflt = (h: string, via: string) =>
-    w
-      .host(h)
-      .fib.add({ type: 'unicast', dst: ip('::'), prefixLen: 0, table: 254, metric: 1024, via: ip(via), dev: 'eth0', protocol: 'boot' });
-  dflt('remote', '4321::1');
-  dflt('internal', '4444::1');
-  dflt('other', '4323::1');
-  return w;
-}
+import { ip, routerWorld } from './helpers.js';
 
 function fields(records: readonly { frame: Uint8Array }[]) {
   return records.map(({ frame }) => {

@@ -3,7 +3,8 @@ import { ConfigError } from '../../src/errors.js';
 import { ipv6 } from '../../src/wire/ipv6-address.js';
 import { IPPROTO } from '../../src/wire/proto.js';
 import { policyMatch, validatePolicy, type XfrmPolicyInit, type XfrmTmplInit, xfrmIdProtoValid } from '../../src/xfrm/policy.js';
-import { makeSelector, type XfrmFlow } from '../../src/xfrm/selector.js';
+import { makeSelector } from '../../src/xfrm/selector.js';
+import { ECHO } from './selector-spec.js';
 
 /** `src 4321::1 dst 4321::2` */
 const HOSTS = makeSelector({ family: 'inet6', src: ipv6('4321::1'), prefixlenS: 128, dst: ipv6('4321::2'), prefixlenD: 128 });
@@ -174,17 +175,7 @@ describe('xfrmIdProtoValid()', () => {
 });
 
 describe('policyMatch()', () => {
-  const flow: XfrmFlow = {
-    family: 'inet6',
-    src: ipv6('4321::1'),
-    dst: ipv6('4321::2'),
-    proto: IPPROTO.ICMPV6,
-    sport: 128,
-    dport: 0,
-    oif: 0,
-    mark: 0,
-    ifId: 0,
-  };
+  const flow = ECHO;
   const any6 = makeSelector({ family: 'inet6' });
 
   it('never matches an IPv6 flow with an IPv4 policy, even one without addresses', () => {
