@@ -45,6 +45,7 @@ describe('parseKeyString() as the kernel listed what ip sent (oracle/semantics/o
 
 describe('parseKeyString() refusals (iproute2 xfrm_algo_parse + get_u8)', () => {
   it('refuses a non-hex digit with the invarg message and keeps the word as typed', () => {
+    // VERIFIED test/kernel-cases/key-strings.sh (.out): exactly this line, exit status 255.
     const r = parseKeyString('0x12zz');
     expect(r).toEqual({ ok: false, reason: 'invalid', stderr: 'Error: argument "0x12zz" is wrong: ALGO-KEYMAT value is invalid\n' });
   });
