@@ -1,9 +1,35 @@
-/** The public API of xfrmsim. */
+/** The public API of xfrmsim: the wire codecs and printers, crypto, the xfrm databases and engine, and the stack. */
 
+export * from './crypto/index.js';
+export * from './errors.js';
+export * from './stack/index.js';
+export * from './stack/netfilter/index.js';
+export * from './wire/ah.js';
 export * from './wire/checksum.js';
+export * from './wire/esp.js';
 export * from './wire/ethernet.js';
+export * from './wire/ext-headers.js';
 export * from './wire/hex.js';
+export * from './wire/icmpv6.js';
+export * from './wire/ipv6.js';
 export * from './wire/ipv6-address.js';
+export * from './wire/packet.js';
 export * from './wire/pcap.js';
 export * from './wire/proto.js';
 export * from './wire/result.js';
+export * from './wire/tcp.js';
+export * from './wire/tcpdump/index.js';
+export * from './wire/udp.js';
+export * from './xfrm/ah6.js';
+export * from './xfrm/esp6.js';
+export * from './xfrm/namespace.js';
+export * from './xfrm/policy.js';
+export * from './xfrm/sad.js';
+export * from './xfrm/sad-indexed.js';
+export * from './xfrm/sad-linear.js';
+export * from './xfrm/selector.js';
+export * from './xfrm/spd.js';
+export * from './xfrm/spd-indexed.js';
+export * from './xfrm/spd-linear.js';
+export * from './xfrm/state.js';
+export * from './xfrm/stats.js';
