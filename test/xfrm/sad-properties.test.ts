@@ -11,6 +11,7 @@ import { SadIndexed } from '../../src/xfrm/sad-indexed.js';
 import { SadLinear } from '../../src/xfrm/sad-linear.js';
 import { makeSelector, type XfrmFlow } from '../../src/xfrm/selector.js';
 import type { XfrmStateInit } from '../../src/xfrm/state.js';
+import { snapshotSad } from './sad-snapshot.js';
 
 const S = 1_000_000;
 
@@ -255,27 +256,6 @@ function apply(sad: Sad, op: Op, clock: { us: number }, random: ReturnType<typeo
 }
 
 /** Everything a listing and a packet could observe about the database. */
-function snapshot(sad: Sad, withInternals = true) {
-  return {
-    count: sad.count(),
-    ...(withInternals ? { hash: sad.hashInfo(), next: sad.nextTimerUs() } : {}),
-    states: sad.list().map((s) => ({
-      daddr: toHex(s.daddr),
-      saddr: toHex(s.saddr),
-      spi: s.spi,
-      proto: s.proto,
-      mode: s.mode,
-      reqid: s.reqid,
-      mark: s.mark,
-      kmState: s.kmState,
-      dying: s.dying,
-      curlft: { ...s.curlft },
-      stats: { ...s.stats },
-      replay: [s.replay.seq, s.replay.oseq, s.replay.legacyBitmap, [...s.replay.bmp]],
-      ...(withInternals ? { genid: s.genid } : {}),
-    })),
-  };
-}
 
 describe('SadIndexed against SadLinear', () => {
   it('answers every operation and lists the same SAs, through hash growth, timers and larval SAs', () => {
@@ -289,7 +269,7 @@ describe('SadIndexed against SadLinear', () => {
           const a = apply(linear, op, clocks[0]!, randoms[0]!);
           const b = apply(indexed, op, clocks[1]!, randoms[1]!);
           expect(b).toEqual(a);
-          expect(snapshot(indexed)).toEqual(snapshot(linear));
+          expect(snapshotSad(indexed)).toEqual(snapshotSad(linear));
         }
       }),
       { numRuns: 300 },
@@ -316,7 +296,7 @@ describe('SadIndexed against SadLinear', () => {
       }
     }
     expect(indexed.hashInfo().buckets).toBeGreaterThan(8);
-    expect(snapshot(indexed)).toEqual(snapshot(linear));
+    expect(snapshotSad(indexed)).toEqual(snapshotSad(linear));
     for (const src of SRCS) {
       const op: Op = {
         op: 'resolve',
@@ -397,7 +377,7 @@ describe.each(implementations.map((make) => [make().constructor.name, make] as c
     fc.assert(
       fc.property(database, addSpec, (ops, spec) => {
         const { sad, clock } = build(ops);
-        const before = snapshot(sad, false);
+        const before = snapshotSad(sad, false);
         let added: ReturnType<Sad['add']>;
         try {
           added = sad.add(init(spec), clock.us);
@@ -419,7 +399,7 @@ describe.each(implementations.map((make) => [make().constructor.name, make] as c
           return;
         }
         sad.delete({ daddr: x.daddr, spi: x.spi, proto: x.proto, mark: x.mark });
-        expect(snapshot(sad, false)).toEqual(before);
+        expect(snapshotSad(sad, false)).toEqual(before);
       }),
     );
   });
@@ -428,12 +408,12 @@ describe.each(implementations.map((make) => [make().constructor.name, make] as c
     fc.assert(
       fc.property(database, addSpec, (ops, spec) => {
         const { sad, clock } = build(ops);
-        const before = snapshot(sad);
+        const before = snapshotSad(sad);
         try {
           sad.add(init(spec), clock.us);
         } catch (e) {
           if (!(e instanceof ConfigError)) throw e;
-          expect(snapshot(sad)).toEqual(before);
+          expect(snapshotSad(sad)).toEqual(before);
         }
       }),
     );

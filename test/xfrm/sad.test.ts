@@ -19,6 +19,7 @@ import { SadIndexed } from '../../src/xfrm/sad-indexed.js';
 import { SadLinear } from '../../src/xfrm/sad-linear.js';
 import { makeSelector, type XfrmFlow } from '../../src/xfrm/selector.js';
 import { XFRM_SA_XFLAG_OSEQ_MAY_WRAP, type XfrmStateInit } from '../../src/xfrm/state.js';
+import { snapshotSad } from './sad-snapshot.js';
 
 /** `ip xfrm state add` arguments as iproute2 turns them into a request (kernel-semantics §7.2). */
 interface SaSpec {
@@ -143,25 +144,6 @@ function refusal(fn: () => unknown): { errno: Errno; extack: string | undefined 
 }
 
 /** Everything a listing and a packet could observe about the database. */
-function snapshot(sad: Sad) {
-  return {
-    count: sad.count(),
-    hash: sad.hashInfo(),
-    states: sad.list().map((s) => ({
-      daddr: toHex(s.daddr),
-      saddr: toHex(s.saddr),
-      spi: s.spi,
-      proto: s.proto,
-      mode: s.mode,
-      reqid: s.reqid,
-      mark: s.mark,
-      kmState: s.kmState,
-      algos: JSON.stringify(s.algos, (_k, v) => (v instanceof Uint8Array ? toHex(v) : v)),
-      curlft: { ...s.curlft },
-      genid: s.genid,
-    })),
-  };
-}
 
 const eventTypes = (events: readonly XfrmStateEvent[]) =>
   events.map((e) => (e.type === 'expire' ? `expire ${e.hard ? 'hard' : 'soft'}` : e.type));
@@ -769,7 +751,7 @@ describe.each(IMPLEMENTATIONS)('%s', (_name, makeSad) => {
   describe('refused operations', () => {
     it('leave the database exactly as it was', () => {
       const sad = withStates({ spi: 1 }, { proto: 'ah', spi: 2, mark: 3 }, { spi: 3, limits: { hardPacketLimit: 9n } });
-      const before = snapshot(sad);
+      const before = snapshotSad(sad);
       const attempts: (() => unknown)[] = [
         () => sad.add(sa({ spi: 1 }), S),
         () => sad.add(sa({ spi: 4, key: '12345' }), S),
@@ -782,7 +764,7 @@ describe.each(IMPLEMENTATIONS)('%s', (_name, makeSad) => {
       ];
       for (const attempt of attempts) {
         expect(() => attempt()).toThrow(ConfigError);
-        expect(snapshot(sad)).toEqual(before);
+        expect(snapshotSad(sad)).toEqual(before);
       }
     });
   });
