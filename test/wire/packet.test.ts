@@ -7,8 +7,8 @@ import { ipv6 } from '../../src/wire/ipv6-address.js';
 import { MLD2 } from '../../src/wire/mld.js';
 import { buildPacket, finalDestination, type ParsedUpperLayer, paddedOptions, parsePacket } from '../../src/wire/packet.js';
 import { expectOk } from '../../src/wire/result.js';
-import { emitTcp, TCP_CHECKSUM, tcpFlags } from '../../src/wire/tcp.js';
-import { frames, packet } from './kernel-captures.js';
+import { emitTcp, TCP_CHECKSUM } from '../../src/wire/tcp.js';
+import { frames, KERNEL_SYN, packet } from './kernel-captures.js';
 
 // Scapy 2.5.0: IPv6(src='4321::1', dst='4321::2', hlim=64)/IPv6ExtHdrRouting(addresses=['4321::3','4321::4'], segleft=2)
 //   /UDP(sport=1234, dport=7777)/b'hi'. tcpdump 4.99.3 -vv agrees: "RT6 (... segleft=2 ...) 1234 > 7777: [udp sum ok]",
@@ -89,17 +89,7 @@ describe('buildPacket()', () => {
     const pkt = packet('router_as_intended__router_eth0.pcap', 9);
     const out = buildPacket({ trafficClass: 0, flowLabel: 0xd66bf, hopLimit: 64, src: ipv6('4321::2'), dst: ipv6('4444::2') }, [], {
       protocol: 'tcp',
-      repr: {
-        srcPort: 36228,
-        dstPort: 7777,
-        seq: 367127930,
-        ack: 0,
-        flags: tcpFlags({ syn: true }),
-        window: 64800,
-        urgent: 0,
-        options: fromHex('020405a00402080a59db782d0000000001030307'),
-        payload: new Uint8Array(0),
-      },
+      repr: KERNEL_SYN,
     });
     expect(toHex(out)).toBe(toHex(pkt));
   });

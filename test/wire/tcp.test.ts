@@ -16,7 +16,6 @@ import {
   TCP_HEADER_LENGTH,
   TCP_OPTIONS,
   type TcpOption,
-  type TcpRepr,
   tcpChecksumOk,
   tcpFlags,
   tcpFlagsFromByte,
@@ -24,7 +23,7 @@ import {
   tcpHeaderLength,
   tcpLength,
 } from '../../src/wire/tcp.js';
-import { packet } from './kernel-captures.js';
+import { KERNEL_SYN, packet } from './kernel-captures.js';
 
 // Kernel capture router_as_intended router_eth0 (oracle/article), a TCP connection 4321::2.36228 -> 4444::2.7777.
 const CAP = 'router_as_intended__router_eth0.pcap';
@@ -32,19 +31,6 @@ const CLIENT = ipv6('4321::2');
 const SERVER = ipv6('4444::2');
 const segment = (n: number) => packet(CAP, n).subarray(40);
 
-// Frame 9, tcpdump -vv: "4321::2.36228 > 4444::2.7777: Flags [S], cksum 0x4240 (correct), seq 367127930, win 64800,
-// options [mss 1440,sackOK,TS val 1507555373 ecr 0,nop,wscale 7], length 0"
-const SYN_REPR: TcpRepr = {
-  srcPort: 36228,
-  dstPort: 7777,
-  seq: 367127930,
-  ack: 0,
-  flags: tcpFlags({ syn: true }),
-  window: 64800,
-  urgent: 0,
-  options: fromHex('020405a00402080a59db782d0000000001030307'),
-  payload: new Uint8Array(0),
-};
 const SYN_OPTIONS: TcpOption[] = [
   { kind: 'mss', value: 1440 },
   { kind: 'sack-permitted' },
@@ -56,18 +42,18 @@ const SYN_OPTIONS: TcpOption[] = [
 describe('TCP', () => {
   it('parseTcp() reads every field of the kernel SYN (deconstruct)', () => {
     const r = expectOk(parseTcp(segment(9)));
-    expect(r).toEqual({ ...SYN_REPR, headerLength: 40, checksum: 0x4240, reserved: 0 });
+    expect(r).toEqual({ ...KERNEL_SYN, headerLength: 40, checksum: 0x4240, reserved: 0 });
     expect(tcpChecksumOk(CLIENT, SERVER, segment(9))).toBe(true);
   });
 
   it('emitTcp() writes the kernel SYN byte for byte, checksum 0x4240 included (construct)', () => {
-    expect(toHex(emitTcp(SYN_REPR, CLIENT, SERVER))).toBe(toHex(segment(9)));
+    expect(toHex(emitTcp(KERNEL_SYN, CLIENT, SERVER))).toBe(toHex(segment(9)));
   });
 
   it('tcpHeaderLength() and tcpLength() count header, options and payload (length)', () => {
-    expect(tcpHeaderLength(SYN_REPR)).toBe(40);
-    expect(tcpLength({ ...SYN_REPR, payload: new Uint8Array(5) })).toBe(45);
-    expect(tcpHeaderLength({ ...SYN_REPR, options: new Uint8Array(3) })).toBe(24);
+    expect(tcpHeaderLength(KERNEL_SYN)).toBe(40);
+    expect(tcpLength({ ...KERNEL_SYN, payload: new Uint8Array(5) })).toBe(45);
+    expect(tcpHeaderLength({ ...KERNEL_SYN, options: new Uint8Array(3) })).toBe(24);
   });
 
   it('parseTcp() reports truncation for every prefix shorter than the header (check-length)', () => {
@@ -121,7 +107,7 @@ describe('TCP', () => {
   });
 
   it('parseTcp() keeps the payload after the options and the reserved bits', () => {
-    const seg = emitTcpUnchecked({ ...SYN_REPR, options: new Uint8Array(0), payload: fromHex('deadbeef') });
+    const seg = emitTcpUnchecked({ ...KERNEL_SYN, options: new Uint8Array(0), payload: fromHex('deadbeef') });
     seg[TCP_DATA_OFFSET]! |= 0x01;
     const r = expectOk(parseTcp(seg));
     expect(toHex(r.payload)).toBe('deadbeef');
@@ -130,10 +116,10 @@ describe('TCP', () => {
   });
 
   it('emitTcp() pads options to 4 bytes with zeros and refuses more than 40', () => {
-    const out = emitTcpUnchecked({ ...SYN_REPR, options: fromHex('010101') });
+    const out = emitTcpUnchecked({ ...KERNEL_SYN, options: fromHex('010101') });
     expect(toHex(out.subarray(TCP_OPTIONS, TCP_OPTIONS + 4))).toBe('01010100');
     expect(out[TCP_DATA_OFFSET]).toBe(0x60);
-    expect(() => emitTcpUnchecked({ ...SYN_REPR, options: new Uint8Array(41) })).toThrow(/exceed 40/);
+    expect(() => emitTcpUnchecked({ ...KERNEL_SYN, options: new Uint8Array(41) })).toThrow(/exceed 40/);
   });
 
   it('tcpFlagsToByte() and tcpFlagsFromByte() use the RFC 9293 bit positions', () => {
@@ -142,7 +128,7 @@ describe('TCP', () => {
     expect(tcpFlagsToByte(NO_TCP_FLAGS)).toBe(0);
     for (let b = 0; b < 256; b++) expect(tcpFlagsToByte(tcpFlagsFromByte(b))).toBe(b);
     expect(TCP_FLAG).toEqual({ FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32, ECE: 64, CWR: 128 });
-    const s = emitTcpUnchecked({ ...SYN_REPR, flags: tcpFlags({ rst: true, ece: true }) });
+    const s = emitTcpUnchecked({ ...KERNEL_SYN, flags: tcpFlags({ rst: true, ece: true }) });
     expect(s[TCP_FLAGS]).toBe(0x44);
   });
 
@@ -153,11 +139,11 @@ describe('TCP', () => {
 
 describe('TCP options', () => {
   it('decodeTcpOptions() reads the kernel SYN options as tcpdump prints them', () => {
-    expect(expectOk(decodeTcpOptions(SYN_REPR.options))).toEqual(SYN_OPTIONS);
+    expect(expectOk(decodeTcpOptions(KERNEL_SYN.options))).toEqual(SYN_OPTIONS);
   });
 
   it('encodeTcpOptions() writes the kernel SYN option bytes', () => {
-    expect(toHex(encodeTcpOptions(SYN_OPTIONS))).toBe(toHex(SYN_REPR.options));
+    expect(toHex(encodeTcpOptions(SYN_OPTIONS))).toBe(toHex(KERNEL_SYN.options));
   });
 
   it('decodeTcpOptions() reads SACK blocks (RFC 2018 section 3)', () => {
@@ -208,8 +194,8 @@ describe('TCP options', () => {
 
   it('decodeTcpOptions() reports truncation for every cut inside the kernel SYN options', () => {
     // Option boundaries of "mss 1440, sackOK, TS, nop, wscale 7": 0, 4, 6, 16, 17, 20.
-    for (let n = 1; n < SYN_REPR.options.length; n++) {
-      const r = decodeTcpOptions(SYN_REPR.options.subarray(0, n));
+    for (let n = 1; n < KERNEL_SYN.options.length; n++) {
+      const r = decodeTcpOptions(KERNEL_SYN.options.subarray(0, n));
       if ([4, 6, 16, 17].includes(n)) expect(r.ok).toBe(true);
       else expect([n, r.ok ? 'ok' : r.error.kind]).toEqual([n, 'truncated']);
     }
