@@ -47,6 +47,19 @@ function printSubOptions(nd: Nd, bp: number, len: number): boolean {
   return true;
 }
 
+/** An option of fixed length `full`: "(NAME: trunc)" when cut, "(NAME: invalid len N)" when its length byte disagrees. */
+function fixedLengthOption(nd: Nd, at: number, left: number, name: string, full: number): boolean {
+  if (left < full) {
+    nd.print(`(${name}: trunc)`);
+    return false;
+  }
+  if (nd.u8(at + 1) !== full - 2) {
+    nd.print(`(${name}: invalid len ${nd.u8(at + 1)})`);
+    return false;
+  }
+  return true;
+}
+
 /**
  * ip6_opt_process: the options of a hop-by-hop or destination-options header; `jumbo` is absent
  * for destination options (a Jumbo Payload there is reported, never honoured). False where
@@ -74,25 +87,11 @@ function printOptions(nd: Nd, bp: number, len: number, jumbo: JumboState | undef
         if (nd.vflag) nd.print('(padn)');
         break;
       case IP6OPT_ROUTER_ALERT:
-        if (len - i < IP6OPT_RTALERT_LEN) {
-          nd.print('(rtalert: trunc)');
-          return false;
-        }
-        if (nd.u8(bp + i + 1) !== IP6OPT_RTALERT_LEN - 2) {
-          nd.print(`(rtalert: invalid len ${nd.u8(bp + i + 1)})`);
-          return false;
-        }
+        if (!fixedLengthOption(nd, bp + i, len - i, 'rtalert', IP6OPT_RTALERT_LEN)) return false;
         if (nd.vflag) nd.print(`(rtalert: 0x${hex(nd.be16(bp + i + 2), 4)}) `);
         break;
       case IP6OPT_JUMBO: {
-        if (len - i < IP6OPT_JUMBO_LEN) {
-          nd.print('(jumbo: trunc)');
-          return false;
-        }
-        if (nd.u8(bp + i + 1) !== IP6OPT_JUMBO_LEN - 2) {
-          nd.print(`(jumbo: invalid len ${nd.u8(bp + i + 1)})`);
-          return false;
-        }
+        if (!fixedLengthOption(nd, bp + i, len - i, 'jumbo', IP6OPT_JUMBO_LEN)) return false;
         const jumbolen = nd.be32(bp + i + 2);
         if (foundJumbo) {
           if (nd.vflag) nd.print(`(jumbo: ${jumbolen} - already seen) `);
