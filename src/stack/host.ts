@@ -4,6 +4,8 @@ import type { Random } from '../crypto/random.js';
 import { ConfigError } from '../errors.js';
 import { toHex } from '../wire/hex.js';
 import type { Ipv6Address } from '../wire/ipv6-address.js';
+import { XfrmNamespace } from '../xfrm/namespace.js';
+import { isXfrmStatName } from '../xfrm/stats.js';
 import { ALL_ROUTERS, addrconfDeviceDown, addrconfDeviceUp, type InetAddr, joinGroup } from './addrconf.js';
 import { Fib } from './fib.js';
 import type { NeighTable } from './neighbour.js';
@@ -14,7 +16,6 @@ import type { TcpSocket } from './tcp.js';
 import type { Skb, TraceStep } from './types.js';
 import type { UdpSocket } from './udp.js';
 import type { World } from './world.js';
-import { NO_XFRM, type XfrmSeams } from './xfrm-seams.js';
 
 /** Per-interface sysctl keys the model knows. */
 export type DevConfKey = keyof Ipv6DevConf;
@@ -42,7 +43,8 @@ export class Host {
   portDraws = 0;
   /** TCP sockets: listeners and connections (tcp_hashinfo), in creation order. */
   readonly tcpSockets = new Set<TcpSocket>();
-  xfrm: XfrmSeams = NO_XFRM;
+  /** The namespace's xfrm: SPD, SAD, /proc/net/xfrm_stat (struct netns_xfrm). */
+  readonly xfrm: XfrmNamespace;
   /** inet_peer rate-limit state per ICMPv6 error destination (net->ipv6.peers), by address hex. */
   readonly icmpPeers = new Map<string, { tokens: number; lastUs: number }>();
   /** The namespace's share of the kernel log (LOG and TRACE lines), for dmesg. */
@@ -55,6 +57,7 @@ export class Host {
     readonly name: string,
   ) {
     this.random = world.random.fork(`host:${name}`);
+    this.xfrm = new XfrmNamespace({ random: this.random.fork('xfrm') });
     const lo = this.addDevice('lo', 'loopback');
     lo.mtu = 65536;
   }
@@ -133,7 +136,9 @@ export class Host {
     this.counters.set(counter, (this.counters.get(counter) ?? 0) + n);
   }
 
+  /** A named counter; xfrm_stat's are read from the xfrm namespace, which raises them itself. */
   counter(name: string): number {
+    if (isXfrmStatName(name)) return this.xfrm.stats.get(name);
     return this.counters.get(name) ?? 0;
   }
 
@@ -149,6 +154,11 @@ export class Host {
    */
   drop(skb: Pick<Skb, 'id'>, counter: string, reason: string): void {
     this.count(counter);
+    this.trace(skb.id, { kind: 'dropped', reason, counter });
+  }
+
+  /** A drop whose counter xfrm has already raised (its engine counts where the kernel does): only the trace ends here. */
+  dropCounted(skb: Pick<Skb, 'id'>, counter: string, reason: string): void {
     this.trace(skb.id, { kind: 'dropped', reason, counter });
   }
 

@@ -54,14 +54,4 @@ export {
   udpSocket,
 } from './udp.js';
 export { World, type WorldOptions } from './world.js';
-export {
-  type Flow6,
-  NO_XFRM,
-  type XfrmCheckResult,
-  type XfrmContext,
-  type XfrmInputResult,
-  type XfrmOutDecision,
-  type XfrmPacketMeta,
-  type XfrmSeams,
-  type XfrmTransformResult,
-} from './xfrm-seams.js';
+export { type Flow6, xfrmLookupForward, xfrmLookupOutput, xfrmPolicyCheck, xfrmReceive } from './xfrm-seams.js';

@@ -8,6 +8,7 @@ import { icmpv6SendError } from './icmp6.js';
 import { finishOutput, runHook, transformAndResend } from './ip6-output.js';
 import type { NetDevice } from './netdev.js';
 import type { Skb } from './types.js';
+import { xfrmLookupForward, xfrmPolicyCheck } from './xfrm-seams.js';
 
 export function ip6Forward(host: Host, inDev: NetDevice, skb: Skb, ip: Ipv6Repr, route: Route): void {
   // ip6_forward reads net->ipv6.devconf_all->forwarding, not the interface's.
@@ -15,16 +16,14 @@ export function ip6Forward(host: Host, inDev: NetDevice, skb: Skb, ip: Ipv6Repr,
     host.drop(skb, 'Ip6InAddrErrors', `not for us (${formatIpv6Address(ip.dst)}) and forwarding is off`);
     return;
   }
-  const ctx = { host: host.name, nowUs: host.world.clock.nowUs };
   const outDevEarly = host.devices.get(route.dev ?? '');
-  const fwd = host.xfrm.checkForward(skb.bytes, skb.secPath, ctx, { oif: outDevEarly?.ifindex ?? 0, iif: inDev.ifindex, mark: skb.mark });
+  const fwd = xfrmPolicyCheck(host, 'fwd', skb, outDevEarly?.ifindex ?? 0);
   if (fwd.kind === 'drop') {
     host.trace(skb.id, { kind: 'xfrm', seam: 'fwd', detail: fwd.detail });
-    host.count(fwd.counter);
-    host.drop(skb, 'Ip6InDiscards', `xfrm fwd policy check: ${fwd.detail}`);
+    host.drop(skb, 'Ip6InDiscards', `xfrm fwd policy check: ${fwd.counter}: ${fwd.detail}`);
     return;
   }
-  if (fwd.detail) host.trace(skb.id, { kind: 'xfrm', seam: 'fwd', detail: fwd.detail });
+  host.trace(skb.id, { kind: 'xfrm', seam: 'fwd', detail: fwd.detail });
   if (ip.hopLimit <= 1) {
     icmpv6SendError(host, skb, 3, 0, 0);
     host.drop(skb, 'Ip6InHdrErrors', `hop limit ${ip.hopLimit} exhausted`);
@@ -36,15 +35,15 @@ export function ip6Forward(host: Host, inDev: NetDevice, skb: Skb, ip: Ipv6Repr,
     return;
   }
   // xfrm6_route_forward: dir out policies also govern forwarded packets.
-  const chain = skb.bytes[6]!;
-  const decision = host.xfrm.lookupOutput(
-    { src: ip.src, dst: ip.dst, proto: chain, sport: 0, dport: 0, oif: outDev.ifindex, mark: skb.mark },
-    ctx,
-  );
+  const decision = xfrmLookupForward(host, skb, outDev.ifindex);
+  if (decision.kind === 'malformed') {
+    host.drop(skb, 'Ip6InDiscards', `xfrm route for forwarding: ${decision.detail}`);
+    return;
+  }
   if (decision.kind === 'block' || decision.kind === 'error' || decision.kind === 'no-state') {
     host.trace(skb.id, { kind: 'xfrm', seam: 'out', detail: decision.detail });
-    host.count(decision.counter);
-    host.drop(skb, 'Ip6InDiscards', `xfrm route for forwarding: ${decision.detail}`);
+    const counter = decision.kind === 'block' ? (decision.counter ?? 'default block') : decision.counter;
+    host.drop(skb, 'Ip6InDiscards', `xfrm route for forwarding: ${counter}: ${decision.detail}`);
     return;
   }
   if (decision.kind !== 'no-policy') host.trace(skb.id, { kind: 'xfrm', seam: 'out', detail: decision.detail });

@@ -15,6 +15,7 @@ import type { NetDevice } from './netdev.js';
 import { tcpV6Rcv } from './tcp.js';
 import type { Skb } from './types.js';
 import { udpv6Rcv } from './udp.js';
+import { xfrmPolicyCheck, xfrmReceive } from './xfrm-seams.js';
 
 type PktType = 'host' | 'multicast' | 'loopback';
 
@@ -177,21 +178,20 @@ export function ip6Input(host: Host, dev: NetDevice, skb: Skb, _ip: Ipv6Repr): v
     host.drop(inp, 'Ip6ReasmReqds', 'a fragment: reassembly is not modelled yet');
     return;
   }
-  const ctx = { host: host.name, nowUs: host.world.clock.nowUs };
   // The in check's flow uses the local route's device, lo (kernel-semantics 1.3).
-  const meta = { oif: host.device('lo').ifindex, iif: dev.ifindex, mark: inp.mark };
+  const lo = host.device('lo').ifindex;
   switch (proto) {
     case IPPROTO.AH:
     case IPPROTO.ESP: {
       host.count('Ip6InDelivers');
-      const res = host.xfrm.receive(inp.bytes, proto, off, inp.secPath, ctx, meta);
+      const res = xfrmReceive(host, inp, proto, off);
       if (res.kind === 'drop') {
         host.trace(inp.id, { kind: 'xfrm', seam: 'decap', detail: res.detail });
-        host.drop(inp, res.counter, `xfrm input: ${res.detail}`);
+        host.dropCounted(inp, res.counter, `xfrm input: ${res.detail}`);
         return;
       }
       host.trace(inp.id, { kind: 'xfrm', seam: 'decap', detail: res.detail });
-      const inner: Skb = { ...inp, bytes: res.bytes, secPath: res.secPath, ct: undefined };
+      const inner: Skb = { ...inp, bytes: res.bytes, secPath: res.secPath, mark: res.mark, ct: undefined };
       if (res.mode === 'transport') ip6RcvPrerouting(host, dev, inner);
       else ip6Rcv(host, dev, inner);
       return;
@@ -204,22 +204,22 @@ export function ip6Input(host: Host, dev: NetDevice, skb: Skb, _ip: Ipv6Repr): v
   // UDP and TCP run the in check themselves, after their socket lookup (kernel-semantics 3.5).
   if (proto === IPPROTO.UDP) {
     host.count('Ip6InDelivers');
-    udpv6Rcv(host, inp, ip.value, off, ctx, meta);
+    udpv6Rcv(host, inp, ip.value, off, lo);
     return;
   }
   if (proto === IPPROTO.TCP) {
     host.count('Ip6InDelivers');
-    tcpV6Rcv(host, inp, ip.value, off, ctx, meta);
+    tcpV6Rcv(host, inp, ip.value, off, lo);
     return;
   }
-  const check = host.xfrm.checkInput(inp.bytes, inp.secPath, ctx, meta);
+  const check = xfrmPolicyCheck(host, 'in', inp, lo);
   if (check.kind === 'drop') {
     if (proto === IPPROTO.ICMPV6) host.count('Ip6InDelivers');
     host.trace(inp.id, { kind: 'xfrm', seam: 'in', detail: check.detail });
-    host.drop(inp, check.counter, `xfrm in policy check: ${check.detail}`);
+    host.dropCounted(inp, check.counter, `xfrm in policy check: ${check.detail}`);
     return;
   }
-  if (check.detail) host.trace(inp.id, { kind: 'xfrm', seam: 'in', detail: check.detail });
+  host.trace(inp.id, { kind: 'xfrm', seam: 'in', detail: check.detail });
   switch (proto) {
     case IPPROTO.ICMPV6:
       host.count('Ip6InDelivers');

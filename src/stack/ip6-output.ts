@@ -6,6 +6,7 @@ import { buildIpv6Packet, readIpv6 } from '../wire/ipv6.js';
 import { formatIpv6Address, type Ipv6Address } from '../wire/ipv6-address.js';
 import { ETHERTYPE_IPV6 } from '../wire/proto.js';
 import { printPacket } from '../wire/tcpdump/index.js';
+import type { XfrmTransformResult } from '../xfrm/output.js';
 import { isMulticast, selectSourceAddress } from './addrconf.js';
 import { REJECT_ERRNO, type Route } from './fib.js';
 import type { Host } from './host.js';
@@ -16,6 +17,7 @@ import type { Hook } from './netfilter/types.js';
 import { ICMP6_OUT_COUNTER } from './snmp6.js';
 import type { SendResult, Skb } from './types.js';
 import type { World } from './world.js';
+import { xfrmLookupOutput } from './xfrm-seams.js';
 
 export interface OutputRequest {
   readonly dst: Ipv6Address;
@@ -126,18 +128,12 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
   const mark = req.mark ?? 0;
   // The flow's oif is the bound device only: an unbound socket looks policies up with oif 0.
   const boundIf = req.oif !== undefined ? (host.devices.get(req.oif)?.ifindex ?? 0) : 0;
-  const decision = host.xfrm.lookupOutput(
-    { src, dst: req.dst, proto: req.nextHeader, sport, dport, oif: boundIf, mark },
-    { host: host.name, nowUs: host.world.clock.nowUs },
-  );
-  if (decision.kind === 'block') {
-    host.count(decision.counter);
-    return { ok: false, errno: 'EPERM' };
-  }
-  if (decision.kind === 'error') {
-    host.count(decision.counter);
-    return { ok: false, errno: decision.errno };
-  }
+  const loopback = rt.dev.kind === 'loopback';
+  const flow = { src, dst: req.dst, proto: req.nextHeader, sport, dport, oif: boundIf, mark };
+  const decision = xfrmLookupOutput(host, flow, loopback);
+  // A refused lookup fails sendmsg/connect before any packet exists; the engine counted it.
+  if (decision.kind === 'block') return { ok: false, errno: 'EPERM' };
+  if (decision.kind === 'error') return { ok: false, errno: decision.errno };
   const flowLabel = req.flowLabel ?? autoFlowLabel(host.world, src, req.dst, req.nextHeader, sport, dport);
   const bytes = buildIpv6Packet(
     { trafficClass: req.trafficClass ?? 0, flowLabel, hopLimit: req.hopLimit ?? rt.dev.conf.hop_limit, src, dst: req.dst },
@@ -156,8 +152,10 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
     if (c) host.count(c);
   }
   if (decision.kind === 'no-state') {
+    // larval_drop: the route is a blackhole; the packet still passes OUTPUT, then dst_discard_out.
     host.trace(id, { kind: 'xfrm', seam: 'out', detail: decision.detail });
-    host.drop(skb, decision.counter, 'xfrm: no SA for the policy template');
+    const out = runHook(host, 'OUTPUT', skb);
+    if (out) host.dropCounted(out, decision.counter, `xfrm: ${decision.detail}; the blackhole route discards it`);
     return { ok: true, pkt: id };
   }
   if (decision.kind === 'plain') host.trace(id, { kind: 'xfrm', seam: 'out', detail: decision.detail });
@@ -177,15 +175,12 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
       return { ok: false, errno: again.errno, pkt: id };
     }
     route = again;
-    const d = host.xfrm.lookupOutput(
-      { src, dst: req.dst, proto: req.nextHeader, sport, dport, oif: boundIf, mark: out.mark },
-      { host: host.name, nowUs: host.world.clock.nowUs },
-    );
+    const d = xfrmLookupOutput(host, { ...flow, mark: out.mark }, again.dev.kind === 'loopback');
     host.trace(id, { kind: 'route', result: `re-route (mark 0x${out.mark.toString(16)}): ${describeRoute(again)}` });
     if (d.kind === 'block' || d.kind === 'error' || d.kind === 'no-state') {
       host.trace(id, { kind: 'xfrm', seam: 'out', detail: d.detail });
-      host.drop(out, d.counter, `xfrm after re-route: ${d.detail}`);
-      return d.kind === 'no-state' ? { ok: true, pkt: id } : { ok: false, errno: d.kind === 'block' ? 'EPERM' : d.errno, pkt: id };
+      host.dropCounted(out, d.kind === 'block' ? (d.counter ?? 'XFRM_POLICY') : d.counter, `xfrm after re-route: ${d.detail}`);
+      return d.kind === 'no-state' ? { ok: true, pkt: id } : { ok: false, errno: d.errno, pkt: id };
     }
     xfrmBundle = d.kind === 'bundle' ? d : undefined;
     if (xfrmBundle) {
@@ -207,22 +202,19 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
  * xfrm_output then xfrm_output_resume: each resulting packet passes OUTPUT and POSTROUTING again
  * (without the conntrack entry, nf_reset_ct) and is routed by its own (outer) destination.
  */
-export function transformAndResend(
-  host: Host,
-  skb: Skb,
-  transform: (bytes: Uint8Array) => import('./xfrm-seams.js').XfrmTransformResult,
-): void {
-  const res = transform(skb.bytes);
+export function transformAndResend(host: Host, skb: Skb, transform: (bytes: Uint8Array, mark: number) => XfrmTransformResult): void {
+  const res = transform(skb.bytes, skb.mark);
   if (res.kind === 'drop') {
     host.trace(skb.id, { kind: 'xfrm', seam: 'encap', detail: res.detail });
-    host.drop(skb, res.counter, 'xfrm output transform failed');
+    host.dropCounted(skb, res.counter, `xfrm output transform failed: ${res.detail}`);
     return;
   }
   host.trace(skb.id, { kind: 'xfrm', seam: 'encap', detail: res.detail });
   res.packets.forEach((bytes, i) => {
     const id = i === 0 ? skb.id : host.world.trace.newPacketId();
     if (i > 0) host.trace(id, { kind: 'created', summary: `(fragment ${i + 1} of the transformed packet #${skb.id})` });
-    const next: Skb = { id, bytes, mark: skb.mark, secPath: skb.secPath, outDev: skb.outDev, ct: undefined };
+    // The SAs' output marks are on the transformed packet (xfrm_output_one sets skb->mark).
+    const next: Skb = { id, bytes, mark: res.mark, secPath: skb.secPath, outDev: skb.outDev, ct: undefined };
     const dst = readIpv6(bytes).dst;
     const rt = routeOutput(host, dst);
     if (!rt.ok) {
@@ -249,7 +241,8 @@ export function runHook(host: Host, hook: Hook, skb: Skb, note?: string): Skb | 
   });
   if (v.kind === 'accept') {
     host.trace(skb.id, { kind: 'hook', hook, verdict: 'ACCEPT', steps: v.steps, ...(note ? { note } : {}) });
-    return { ...v.pkt, id: skb.id };
+    // Netfilter changes only the mark, the conntrack entry and nf_trace; the rest is the stack's skb.
+    return { ...skb, mark: v.pkt.mark, ct: v.pkt.ct, nfTrace: v.pkt.nfTrace };
   }
   host.trace(skb.id, { kind: 'hook', hook, verdict: v.kind === 'reject' ? 'REJECT' : 'DROP', steps: v.steps, ...(note ? { note } : {}) });
   if (v.kind === 'reject') {

@@ -21,7 +21,7 @@ import type { Host } from './host.js';
 import { ip6SendLocal, routeOutput } from './ip6-output.js';
 import type { Skb } from './types.js';
 import { IP_LOCAL_PORT_RANGE } from './udp.js';
-import type { XfrmContext, XfrmPacketMeta } from './xfrm-seams.js';
+import { xfrmPolicyCheck } from './xfrm-seams.js';
 
 /** The Tcp line of /proc/net/snmp the model raises, in the kernel's order (snmp4_tcp_list). */
 export const SNMP_TCP = [
@@ -652,7 +652,7 @@ export function tcpV6SendReset(host: Host, ip: Ipv6Repr, seg: TcpSeg): void {
  * tcp_v6_rcv for the segment at `off` (after INPUT and Ip6InDelivers): header and checksum, the
  * socket lookup, then the xfrm in check (with no socket before the RST: kernel-semantics 3.5).
  */
-export function tcpV6Rcv(host: Host, skb: Skb, ip: Ipv6Repr, off: number, ctx: XfrmContext, meta: XfrmPacketMeta): void {
+export function tcpV6Rcv(host: Host, skb: Skb, ip: Ipv6Repr, off: number, lo: number): void {
   if (isMulticast(ip.dst)) {
     // tcp_v6_rcv takes only PACKET_HOST: no counter, no reset.
     host.drop(skb, 'NOT_SPECIFIED', 'tcp: multicast destination');
@@ -670,13 +670,13 @@ export function tcpV6Rcv(host: Host, skb: Skb, ip: Ipv6Repr, off: number, ctx: X
     return;
   }
   const sk = tcpV6Lookup(host, ip.src, seg.srcPort, ip.dst, seg.dstPort);
-  const check = host.xfrm.checkInput(skb.bytes, skb.secPath, ctx, meta);
+  const check = xfrmPolicyCheck(host, 'in', skb, lo);
   if (check.kind === 'drop') {
     host.trace(skb.id, { kind: 'xfrm', seam: 'in', detail: check.detail });
-    host.drop(skb, check.counter, `xfrm in policy check: ${check.detail}`);
+    host.dropCounted(skb, check.counter, `xfrm in policy check: ${check.detail}`);
     return;
   }
-  if (check.detail) host.trace(skb.id, { kind: 'xfrm', seam: 'in', detail: check.detail });
+  host.trace(skb.id, { kind: 'xfrm', seam: 'in', detail: check.detail });
   if (!sk) {
     tcpV6SendReset(host, ip, seg);
     host.drop(skb, 'NO_SOCKET', `tcp port ${seg.dstPort}: no socket${seg.flags.rst ? '' : ', reset sent'}`);

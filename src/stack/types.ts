@@ -1,5 +1,6 @@
 /** The stack's layer contracts: the packet with its metadata, trace steps and terminal outcomes (kernel: include/linux/skbuff.h, the paths of net/ipv6). */
 
+import type { XfrmSecPathEntry } from '../xfrm/output.js';
 import type { Hook, NfPacket, NfStep } from './netfilter/types.js';
 
 /**
@@ -8,6 +9,9 @@ import type { Hook, NfPacket, NfStep } from './netfilter/types.js';
  */
 export interface Skb extends NfPacket {
   readonly id: number;
+  /** The SAs the packet was received with, each with its state: the in/fwd policy check reads their selectors and modes. */
+  readonly secPath: readonly XfrmSecPathEntry[];
+  readonly bundle?: readonly XfrmSecPathEntry[];
 }
 
 /** One step of a packet's walk; the last three kinds end the packet. */

@@ -11,7 +11,7 @@ import type { Host } from './host.js';
 import { icmpv6SendError } from './icmp6.js';
 import { ip6SendLocal, routeOutput } from './ip6-output.js';
 import type { SendResult, Skb } from './types.js';
-import type { XfrmContext, XfrmPacketMeta } from './xfrm-seams.js';
+import { xfrmPolicyCheck } from './xfrm-seams.js';
 
 /** net.ipv4.ip_local_port_range default (shared by IPv6). */
 export const IP_LOCAL_PORT_RANGE = [32768, 60999] as const;
@@ -219,7 +219,7 @@ export function udp6LibLookup(host: Host, saddr: Ipv6Address, sport: number, dad
  * when read); with none the xfrm in check, the checksum, then Udp6NoPorts and a port unreachable
  * (kernel-semantics 3.5).
  */
-export function udpv6Rcv(host: Host, skb: Skb, ip: Ipv6Repr, off: number, ctx: XfrmContext, meta: XfrmPacketMeta): void {
+export function udpv6Rcv(host: Host, skb: Skb, ip: Ipv6Repr, off: number, lo: number): void {
   const parsed = parseUdp(skb.bytes, off);
   if (!parsed.ok) {
     host.drop(skb, 'Udp6InErrors', `udp: short packet: ${parsed.error.detail}`);
@@ -229,15 +229,15 @@ export function udpv6Rcv(host: Host, skb: Skb, ip: Ipv6Repr, off: number, ctx: X
   const datagram = skb.bytes.subarray(off, off + (u.length === 0 ? skb.bytes.length - off : u.length));
   const sk = udp6LibLookup(host, ip.src, u.srcPort, ip.dst, u.dstPort);
   const csumOk = skb.checksumUnnecessary === true || udpChecksumOk(ip.src, ip.dst, datagram);
-  const check = host.xfrm.checkInput(skb.bytes, skb.secPath, ctx, meta);
+  const check = xfrmPolicyCheck(host, 'in', skb, lo);
   if (check.kind === 'drop') {
     host.trace(skb.id, { kind: 'xfrm', seam: 'in', detail: check.detail });
     // With a socket udpv6_queue_rcv_one_skb also counts UDP_MIB_INERRORS; without one it just discards.
     if (sk) host.count('Udp6InErrors');
-    host.drop(skb, check.counter, `xfrm in policy check: ${check.detail}`);
+    host.dropCounted(skb, check.counter, `xfrm in policy check: ${check.detail}`);
     return;
   }
-  if (check.detail) host.trace(skb.id, { kind: 'xfrm', seam: 'in', detail: check.detail });
+  host.trace(skb.id, { kind: 'xfrm', seam: 'in', detail: check.detail });
   // skb_checksum_init_zero_check lets a zero checksum pass until a socket is found; a socket
   // without UDP_NO_CHECK6_RX then refuses it at once (udp6_csum_zero_error). Without a socket the
   // checksum is checked before the port unreachable (udp_lib_checksum_complete).

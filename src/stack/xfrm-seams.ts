@@ -1,8 +1,18 @@
-/** The points where the stack asks xfrm (kernel: xfrm_lookup_route in ip6_dst_lookup_flow, xfrm6_policy_check in ip6_forward and the transport handlers, xfrm6_rcv for AH/ESP, xfrm_output_resume's second OUTPUT pass). */
+/** The points where the stack asks xfrm (kernel: xfrm_lookup_route in ip6_dst_lookup_flow, xfrm6_route_forward and xfrm6_policy_check in ip6_forward, xfrm6_policy_check in the transport handlers, xfrm6_rcv for AH/ESP, xfrm_output_resume's second OUTPUT pass). */
 
-import type { Errno } from '../errors.js';
+// The engine (src/xfrm) decides and counts its own xfrm_stat counters; these functions only turn a
+// host and a packet into the engine's inputs: the flow with the lookup site's oif and mark, the
+// route function template resolution needs, the virtual time.
+
 import type { Ipv6Address } from '../wire/ipv6-address.js';
-import type { SecPathEntry } from './netfilter/types.js';
+import { decodeSession6 } from '../xfrm/flow.js';
+import type { XfrmInputResult } from '../xfrm/input.js';
+import type { XfrmOutputContext, XfrmOutputDecision } from '../xfrm/output.js';
+import type { XfrmCheckResult } from '../xfrm/policy-check.js';
+import { selectSourceAddress } from './addrconf.js';
+import type { Host } from './host.js';
+import { routeOutput } from './ip6-output.js';
+import type { Skb } from './types.js';
 
 /**
  * The flow an output lookup is made for (struct flowi6): ports are ICMP type/code for ICMPv6;
@@ -15,95 +25,53 @@ export interface Flow6 {
   readonly proto: number;
   readonly sport: number;
   readonly dport: number;
-  readonly oif?: number;
-  readonly mark: number;
-}
-
-/** What the transform of one packet gives: the packets to send (each runs OUTPUT and POSTROUTING again) or a drop. */
-export type XfrmTransformResult =
-  | { readonly kind: 'transformed'; readonly packets: readonly Uint8Array[]; readonly detail: string }
-  | { readonly kind: 'drop'; readonly counter: string; readonly detail: string };
-
-/** The output policy decision at route time (xfrm_lookup_with_ifid). */
-export type XfrmOutDecision =
-  /** No policy at all (or none matches): plain output. */
-  | { readonly kind: 'no-policy' }
-  /** A policy allows the packet unprotected (no templates, or optional templates without SAs). */
-  | { readonly kind: 'plain'; readonly detail: string }
-  /** A bundle: after the plain POSTROUTING pass the packet is transformed. */
-  | {
-      readonly kind: 'bundle';
-      readonly bundle: readonly SecPathEntry[];
-      readonly detail: string;
-      readonly transform: (bytes: Uint8Array) => XfrmTransformResult;
-    }
-  /** `action block`: sendmsg gets EPERM (XfrmOutPolBlock). */
-  | { readonly kind: 'block'; readonly counter: string; readonly detail: string }
-  /** A template with no SA: the kernel queues or drops silently (XfrmOutNoStates), the sender sees success. */
-  | { readonly kind: 'no-state'; readonly counter: string; readonly detail: string }
-  | { readonly kind: 'error'; readonly errno: Errno; readonly counter: string; readonly detail: string };
-
-/** Whether a received packet passes the inbound or forward policy check (__xfrm_policy_check). */
-export type XfrmCheckResult =
-  | { readonly kind: 'pass'; readonly detail?: string }
-  | { readonly kind: 'drop'; readonly counter: string; readonly detail: string };
-
-/** What the AH/ESP handler did with a received packet (xfrm6_rcv / xfrm_input). */
-export type XfrmInputResult =
-  /**
-   * Decapsulated: `bytes` is the whole inner IPv6 packet to receive again (transport mode re-enters
-   * PREROUTING after xfrm6_transport_finish; tunnel mode the whole receive path), with the SAs
-   * used appended to the secpath.
-   */
-  | {
-      readonly kind: 'decapsulated';
-      readonly bytes: Uint8Array;
-      readonly secPath: readonly SecPathEntry[];
-      readonly mode: 'transport' | 'tunnel';
-      readonly detail: string;
-    }
-  | { readonly kind: 'drop'; readonly counter: string; readonly detail: string };
-
-export interface XfrmContext {
-  /** Host (namespace) name, for the trace. */
-  readonly host: string;
-  readonly nowUs: number;
-}
-
-/**
- * What the lookup site adds to a received packet's own fields (kernel-semantics 1.3): `oif` is
- * the output device for the fwd check and the local route's device, lo, for the in check; `mark`
- * is skb->mark; `iif` the device the packet came in on.
- */
-export interface XfrmPacketMeta {
   readonly oif: number;
-  readonly iif: number;
   readonly mark: number;
 }
 
-/** The xfrm layer as the stack sees it. One instance per namespace. */
-export interface XfrmSeams {
-  lookupOutput(flow: Flow6, ctx: XfrmContext): XfrmOutDecision;
-  checkForward(bytes: Uint8Array, secPath: readonly SecPathEntry[], ctx: XfrmContext, meta: XfrmPacketMeta): XfrmCheckResult;
-  checkInput(bytes: Uint8Array, secPath: readonly SecPathEntry[], ctx: XfrmContext, meta: XfrmPacketMeta): XfrmCheckResult;
-  /** Handles a packet whose next header is AH (51) or ESP (50), `offset` at that header. */
-  receive(
-    bytes: Uint8Array,
-    proto: 50 | 51,
-    offset: number,
-    secPath: readonly SecPathEntry[],
-    ctx: XfrmContext,
-    meta: XfrmPacketMeta,
-  ): XfrmInputResult;
+/** xfrm_lookup_with_ifid for a locally generated or forwarded flow; `loopback` when the route's device is lo. */
+export function xfrmLookupOutput(host: Host, flow: Flow6, loopback: boolean): XfrmOutputDecision {
+  return host.xfrm.lookupOutput({ family: 'inet6', ifId: 0, ...flow }, outputContext(host, loopback));
 }
 
 /**
- * A namespace with no xfrm configuration: no policy anywhere, and AH/ESP for which no SA exists
- * (xfrm_input finds no state: XfrmInNoStates).
+ * xfrm6_route_forward: the out lookup for a forwarded packet, its flow decoded from the packet as
+ * decode_session6 does (ports, ICMPv6 type and code) with the output device as oif.
  */
-export const NO_XFRM: XfrmSeams = {
-  lookupOutput: () => ({ kind: 'no-policy' }),
-  checkForward: () => ({ kind: 'pass' }),
-  checkInput: () => ({ kind: 'pass' }),
-  receive: (_bytes, proto) => ({ kind: 'drop', counter: 'XfrmInNoStates', detail: `no SA for ${proto === 50 ? 'esp' : 'ah'}` }),
-};
+export function xfrmLookupForward(
+  host: Host,
+  skb: Skb,
+  oif: number,
+): XfrmOutputDecision | { readonly kind: 'malformed'; readonly detail: string } {
+  const flow = decodeSession6(skb.bytes, { oif, mark: skb.mark });
+  if (!flow.ok) return { kind: 'malformed', detail: flow.error.detail };
+  return host.xfrm.lookupOutput(flow.value, outputContext(host, false));
+}
+
+/**
+ * xfrm6_policy_check(dir): `in` for local delivery (the flow's oif is the local route's device,
+ * lo), `fwd` before forwarding (the output device).
+ */
+export function xfrmPolicyCheck(host: Host, dir: 'in' | 'fwd', skb: Skb, oif: number): XfrmCheckResult {
+  const ctx = { oif, mark: skb.mark };
+  return dir === 'in' ? host.xfrm.checkInput(skb.bytes, skb.secPath, ctx) : host.xfrm.checkForward(skb.bytes, skb.secPath, ctx);
+}
+
+/** xfrm6_rcv: the AH (51) or ESP (50) header at `offset`, with skb->mark as PREROUTING left it. */
+export function xfrmReceive(host: Host, skb: Skb, proto: 50 | 51, offset: number): XfrmInputResult {
+  return host.xfrm.receive(skb.bytes, proto, offset, skb.secPath, { nowUs: host.world.clock.nowUs, mark: skb.mark });
+}
+
+function outputContext(host: Host, loopback: boolean): XfrmOutputContext {
+  return {
+    nowUs: host.world.clock.nowUs,
+    loopback,
+    // ip6_route_output for xfrm_get_saddr and the bundle's tunnel routes (the FIB has no mark rules yet).
+    route: (dst) => {
+      const rt = routeOutput(host, dst);
+      if (!rt.ok) return { kind: 'error', errno: rt.errno };
+      const src = selectSourceAddress(host, dst, rt.dev.name);
+      return src ? { kind: 'ok', src } : { kind: 'error', errno: 'EADDRNOTAVAIL' };
+    },
+  };
+}

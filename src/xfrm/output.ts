@@ -57,7 +57,7 @@ export type XfrmTransformResult =
     }
   | (XfrmDrop & { readonly events: readonly XfrmStateEvent[] });
 
-/** The output policy decision at route time: the engine's form of the stack's XfrmOutDecision. */
+/** The output policy decision at route time (what xfrm_lookup_with_ifid gives ip6_dst_lookup_flow). */
 export type XfrmOutputDecision =
   | { readonly kind: 'no-policy' }
   | { readonly kind: 'plain'; readonly detail: string; readonly policies: readonly XfrmPolicy[] }

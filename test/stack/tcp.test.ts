@@ -3,12 +3,12 @@ import { describe, expect, test } from 'vitest';
 import type { Host } from '../../src/stack/host.js';
 import { tcpSocket } from '../../src/stack/tcp.js';
 import { udpSocket } from '../../src/stack/udp.js';
-import { NO_XFRM, type XfrmSeams } from '../../src/stack/xfrm-seams.js';
 import { parseEthernet } from '../../src/wire/ethernet.js';
 import { formatIpv6Address } from '../../src/wire/ipv6-address.js';
 import { parsePacket } from '../../src/wire/packet.js';
 import { expectOk } from '../../src/wire/result.js';
 import { decodeTcpOptions, parseTcp } from '../../src/wire/tcp.js';
+import { addPolicy } from '../xfrm/engine-helpers.js';
 import { ip, pair } from './helpers.js';
 
 const text = new TextEncoder();
@@ -218,33 +218,31 @@ describe('TCP between two hosts', () => {
 });
 
 describe('the xfrm in check on the TCP and UDP paths (kernel-semantics 3.5)', () => {
-  // A policy that refuses plain TCP and UDP but lets neighbour discovery through.
-  const refuse: XfrmSeams = {
-    ...NO_XFRM,
-    checkInput: (bytes) =>
-      bytes[6] === 6 || bytes[6] === 17 ? { kind: 'drop', counter: 'XfrmInNoPols', detail: 'test policy refuses' } : { kind: 'pass' },
+  // `ip xfrm policy add dir in proto tcp|udp action block`: refuses TCP and UDP, lets neighbour discovery through.
+  const refuse = (h: Host) => {
+    for (const proto of [6, 17]) addPolicy(h.xfrm, { dir: 'in', plen: 0, proto, action: 'block' });
   };
 
   test('a SYN to a closed port that fails the check gets no RST', () => {
     const w = pair();
     const a = w.host('a');
     const b = w.host('b');
-    b.xfrm = refuse;
+    refuse(b);
     const cap = a.device('eth0').startCapture();
     tcpSocket(a).connect(ip('4321::2'), 81);
     w.clock.runUntil(100_000);
     expect(segments(cap.records).map((x) => x.flags)).toEqual(['S']);
-    expect([b.counter('XfrmInNoPols'), b.counter('TcpOutRsts'), b.counter('TcpInSegs')]).toEqual([1, 0, 1]);
+    expect([b.counter('XfrmInPolBlock'), b.counter('TcpOutRsts'), b.counter('TcpInSegs')]).toEqual([1, 0, 1]);
   });
 
   test('a datagram to a closed port that fails the check gets no port unreachable', () => {
     const w = pair();
     const a = w.host('a');
     const b = w.host('b');
-    b.xfrm = refuse;
+    refuse(b);
     udpSocket(a).sendto(new Uint8Array(4), ip('4321::2'), 9);
     w.clock.runUntilIdle(5_000_000);
-    expect([b.counter('XfrmInNoPols'), b.counter('Udp6NoPorts'), b.counter('Icmp6OutDestUnreachs'), b.counter('Udp6InErrors')]).toEqual([
+    expect([b.counter('XfrmInPolBlock'), b.counter('Udp6NoPorts'), b.counter('Icmp6OutDestUnreachs'), b.counter('Udp6InErrors')]).toEqual([
       1, 0, 0, 0,
     ]);
   });
@@ -253,13 +251,13 @@ describe('the xfrm in check on the TCP and UDP paths (kernel-semantics 3.5)', ()
     const w = pair();
     const a = w.host('a');
     const b = w.host('b');
-    b.xfrm = refuse;
+    refuse(b);
     const s = udpSocket(b);
     s.bind(undefined, 9);
     udpSocket(a).sendto(new Uint8Array(4), ip('4321::2'), 9);
     w.clock.runUntilIdle(5_000_000);
     expect(s.rxQueue).toHaveLength(0);
-    expect([b.counter('XfrmInNoPols'), b.counter('Udp6InErrors'), b.counter('Udp6InDatagrams')]).toEqual([1, 1, 0]);
+    expect([b.counter('XfrmInPolBlock'), b.counter('Udp6InErrors'), b.counter('Udp6InDatagrams')]).toEqual([1, 1, 0]);
   });
 });
 
