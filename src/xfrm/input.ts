@@ -1,9 +1,11 @@
 /** xfrm input: AH/ESP receive, SA lookup, replay, ICV and decryption, decapsulation, nested SAs (kernel: xfrm_input.c xfrm_input, xfrm_parse_spi, xfrm6_remove_tunnel_encap; xfrm6_input.c xfrm6_rcv_spi, xfrm6_transport_finish; ah6.c ah6_input; esp6.c esp6_input). */
 
 import { IPV6_DST, IPV6_HEADER_LENGTH } from '../wire/ipv6.js';
+import { formatIpv6Address } from '../wire/ipv6-address.js';
 import { IPPROTO } from '../wire/proto.js';
 import { ah6Input } from './ah6.js';
 import { esp6Input } from './esp6.js';
+import { nearestInbound } from './explain.js';
 import type { XfrmDrop, XfrmNamespace } from './namespace.js';
 import { hex8, secPathEntry, type XfrmSecPathEntry } from './output.js';
 import type { XfrmStateEvent } from './sad.js';
@@ -70,7 +72,11 @@ export function xfrmInput(
     const seq = view.getUint32(isAh ? 8 : 4);
     if (sp.length >= SECPATH_MAX) return { ...ns.drop('XfrmInBufferError', `secpath already holds ${sp.length} SAs`), events };
     const x = ns.sad.lookupInbound({ daddr, spi, proto: name, mark });
-    if (!x) return { ...ns.drop('XfrmInNoStates', `no SA for spi 0x${hex8(spi)} proto ${name} mark 0x${mark.toString(16)}`), events };
+    if (!x) {
+      const key = { daddr, spi, proto: name, mark } as const;
+      const why = `no SA for dst ${formatIpv6Address(daddr)} spi 0x${hex8(spi)} proto ${name}${mark ? ` mark 0x${mark.toString(16)}` : ''}`;
+      return { ...ns.drop('XfrmInNoStates', `${why} (${nearestInbound(ns.sad.list(), key)})`), events };
+    }
     mark = applySetMark(mark, x);
 
     const check = ns.sad.inputCheck(x, seq, ctx.nowUs);

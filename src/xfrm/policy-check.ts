@@ -1,6 +1,7 @@
 /** The inbound and forward policy check of a received packet against its secpath (kernel: xfrm_policy.c __xfrm_policy_check, xfrm_policy_ok, xfrm_state_ok, secpath_has_nontransport; include/net/xfrm.h __xfrm_policy_check2, __xfrm_check_nopolicy). */
 
 import type { Ipv6Address } from '../wire/ipv6-address.js';
+import { describeSecPath, describeTmpl } from './explain.js';
 import { decodeSession6, type FlowContext } from './flow.js';
 import type { XfrmDrop, XfrmNamespace } from './namespace.js';
 import { hex8, type XfrmSecPathEntry } from './output.js';
@@ -65,10 +66,18 @@ export function xfrmPolicyCheck(
   for (let i = ordered.length - 1; i >= 0; i--) {
     const t = ordered[i]!;
     k = policyOk(t, secPath, k, flow.ifId);
-    if (k < 0) return ns.drop('XfrmInTmplMismatch', `tmpl ${t.proto} ${t.mode} reqid ${t.reqid} is not satisfied by the secpath`);
+    if (k < 0)
+      return ns.drop(
+        'XfrmInTmplMismatch',
+        `${dir} policy index ${pol.index} wants ${describeTmpl(t)}; the secpath holds ${describeSecPath(secPath)}`,
+      );
   }
   const extra = firstNonTransport(secPath, k);
-  if (extra >= 0) return ns.drop('XfrmInTmplMismatch', `tunnel SA spi 0x${hex8(secPath[extra]!.spi)} is not asked for by a template`);
+  if (extra >= 0)
+    return ns.drop(
+      'XfrmInTmplMismatch',
+      `tunnel SA spi 0x${hex8(secPath[extra]!.spi)} is not asked for by a template of ${dir} policy index ${pol.index}`,
+    );
   return { kind: 'pass', detail: `${dir} policy index ${pol.index} satisfied` };
 }
 
