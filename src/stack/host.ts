@@ -68,6 +68,7 @@ export class Host {
     const m = mac ?? (kind === 'loopback' ? new Uint8Array(6) : randomMac(this.random.fork(`mac:${name}:${this.nextIfindex}`)));
     const dev = new NetDevice(this.name, name, this.nextIfindex++, kind, m, kind === 'loopback' ? 65536 : 1500, { ...this.conf.default });
     this.devices.set(name, dev);
+    if (this.world.captureAll) dev.startCapture();
     return dev;
   }
 

@@ -192,8 +192,19 @@ export function ip6Input(host: Host, dev: NetDevice, skb: Skb, _ip: Ipv6Repr): v
       }
       host.trace(inp.id, { kind: 'xfrm', seam: 'decap', detail: res.detail });
       const inner: Skb = { ...inp, bytes: res.bytes, secPath: res.secPath, mark: res.mark, ct: undefined };
-      if (res.mode === 'transport') ip6RcvPrerouting(host, dev, inner);
-      else ip6Rcv(host, dev, inner);
+      if (res.mode === 'transport') {
+        ip6RcvPrerouting(host, dev, inner);
+        return;
+      }
+      // Tunnel mode: the inner packet is received again on the same device (gro_cells_receive),
+      // under the rebuilt MAC header, so `tcpdump -i DEV` on this host sees it a second time.
+      if (inp.macHeader) {
+        const frame = new Uint8Array(inp.macHeader.length + res.bytes.length);
+        frame.set(inp.macHeader);
+        frame.set(res.bytes, inp.macHeader.length);
+        dev.tap(host.world.clock.nowUs, frame, 'in');
+      }
+      ip6Rcv(host, dev, inner);
       return;
     }
     case IPPROTO.NONE:

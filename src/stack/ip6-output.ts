@@ -86,28 +86,28 @@ export function describeRoute(r: OutputRoute & { ok: true }): string {
 
 /**
  * The automatic flow label: a keyed hash of the flow, symmetric in its two ends as the kernel's
- * flow hash is (__flow_hash_consistentify), so both directions of one exchange share a label.
+ * flow hash is (__flow_hash_consistentify: since 6.0 the addresses and the ports are each put in
+ * order on their own), so both directions of one exchange share a label. For ICMPv6 the flow's
+ * type and code sit where the destination port is (union flowi_uli), the source port is 0: an
+ * echo request gets one label in both directions, the replies another.
  */
 export function autoFlowLabel(world: World, src: Ipv6Address, dst: Ipv6Address, proto: number, sport: number, dport: number): number {
   let a = src;
   let b = dst;
-  let p = sport;
-  let q = dport;
   for (let i = 0; i < 16; i++) {
     if (a[i] === b[i]) continue;
-    if (a[i]! > b[i]!) {
-      [a, b] = [b, a];
-      [p, q] = [q, p];
-    }
+    if (a[i]! > b[i]!) [a, b] = [b, a];
     break;
   }
+  const ports = proto === 58 ? [0, ((sport & 0xff) << 8) | (dport & 0xff)] : [sport, dport];
+  const [p, q] = ports[0]! <= ports[1]! ? ports : [ports[1]!, ports[0]!];
   let h = (0x811c9dc5 ^ world.flowSecret) >>> 0;
   const mix = (x: number) => {
     h = Math.imul(h ^ (x & 0xff), 0x01000193) >>> 0;
   };
   for (const x of a) mix(x);
   for (const x of b) mix(x);
-  for (const x of [proto, p >> 8, p, q >> 8, q]) mix(x);
+  for (const x of [proto, p! >> 8, p!, q! >> 8, q!]) mix(x);
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d) >>> 0;
   h ^= h >>> 12;

@@ -12,6 +12,8 @@ export interface WorldOptions {
   readonly seed?: string;
   /** Virtual start time in microseconds (pcap timestamps count from it). */
   readonly startUs?: number;
+  /** Start a capture on every device as it is created (`xfrmsim run --pcap`). */
+  readonly captureAll?: boolean;
 }
 
 export class World {
@@ -25,9 +27,11 @@ export class World {
   readonly icmpGlobal = { credit: 0, stampUs: Number.MIN_SAFE_INTEGER, draws: 0 };
   /** ping_table.next_id: the identifiers unprivileged ICMP sockets get, shared by every namespace. */
   nextPingIdent = 1;
+  readonly captureAll: boolean;
 
   constructor(options: WorldOptions = {}) {
     this.clock = new VirtualClock(options.startUs ?? 0);
+    this.captureAll = options.captureAll ?? false;
     this.random = createRandom(options.seed ?? 'xfrmsim');
     this.flowSecret = this.random.fork('flowlabel').u32();
     // The initial namespace as a booted system has it: lo up (a namespace from `ip netns add` starts with lo down).
