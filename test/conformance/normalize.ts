@@ -1,0 +1,90 @@
+/** What may differ between two runs of the same scenario, on the kernel or in xfrmsim, and is masked before captures are compared. */
+
+// Each masked field is random per boot or per process on Linux: timestamps, MACs (eth_random_addr)
+// and the link-local addresses and solicited-node groups derived from them, ping identifiers,
+// flow labels (a hash keyed per boot), and the bytes that depend on them (AH ICVs, their hex
+// dumps). Values are replaced by their order of first appearance, so a capture where two packets
+// share a value and one where they differ still compare unequal.
+
+/** MLD messages (sent by the kernel on address changes, with random delays); the caller says whether to keep them. */
+export function isMld(line: string): boolean {
+  return /multicast listener (report|query|done)/.test(line) || /> ff02::16:/.test(line);
+}
+
+/**
+ * A neighbour-unreachability probe: a solicitation sent to the neighbour's own (unicast) address,
+ * and the advertisement answering it. The kernel sends one 5 s (DELAY_FIRST_PROBE_TIME) after a
+ * stale entry is used, so whether a capture holds one depends on how long the real commands of
+ * the script took; in the simulation commands take no time.
+ */
+export function nudProbeTarget(line: string): string | undefined {
+  const m = / > ([0-9a-f:]+): .*neighbor solicitation, length \d+, who has ([0-9a-f:]+)/.exec(line);
+  if (!m || m[1]!.startsWith('ff02:')) return undefined;
+  return m[2];
+}
+
+export interface NormalizeOptions {
+  /** Leave out MLD messages (not modelled yet). */
+  readonly dropMld: boolean;
+  /** Leave out NUD probes and their answers (their timing follows the commands' real run time). */
+  readonly dropNudProbes: boolean;
+}
+
+/** The capture's lines with random values replaced by aliases; the lines left out go before aliasing. */
+export function normalizeCapture(text: string, opts: NormalizeOptions): string[] {
+  const maps = new Map<string, Map<string, string>>();
+  const alias = (kind: string, value: string) => {
+    let m = maps.get(kind);
+    if (!m) {
+      m = new Map();
+      maps.set(kind, m);
+    }
+    let a = m.get(value);
+    if (!a) {
+      a = `${kind}${m.size + 1}`;
+      m.set(value, a);
+    }
+    return a;
+  };
+  const out: string[] = [];
+  let previous = '';
+  let skipping = false;
+  const probed = new Set<string>();
+  for (const raw of text.split('\n')) {
+    if (raw === '') continue;
+    // A packet's continuation lines (indented) belong to it: dropped with it.
+    const continuation = /^\s/.test(raw);
+    if (!continuation) {
+      const probe = opts.dropNudProbes ? nudProbeTarget(raw) : undefined;
+      const answer = /neighbor advertisement, length \d+, tgt is ([0-9a-f:]+)/.exec(raw)?.[1];
+      if (probe) probed.add(probe);
+      const isAnswer = answer !== undefined && probed.delete(answer);
+      skipping = (opts.dropMld && isMld(raw)) || probe !== undefined || isAnswer;
+    }
+    if (skipping) continue;
+    let line = raw.replace(/^\d\d:\d\d:\d\d\.\d{6} /, '');
+    // The hex dump under a link-layer address option is the MAC again.
+    if (/^\s+0x0000: /.test(line) && /link-address option/.test(previous)) line = line.replace(/0x0000:.*/, '0x0000: MAC');
+    line = line
+      .replace(/\bfe80::[0-9a-f:]+/g, (v) => alias('LL', v))
+      .replace(/\bff02::1:ff[0-9a-f]{2}:[0-9a-f]{1,4}\b/g, (v) => alias('SN', v))
+      .replace(/\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/g, (v) => alias('MAC', v))
+      .replace(/flowlabel 0x[0-9a-f]+/g, (v) => `flowlabel ${alias('FL', v)}`)
+      .replace(/\bid (\d+), seq/g, (_v, id: string) => `id ${alias('ID', id)}, seq`)
+      .replace(/icv=0x[0-9a-f]+/g, 'icv=ICV');
+    out.push(line);
+    previous = line;
+  }
+  return out;
+}
+
+/**
+ * results.txt as the oracle writes it, one entry per line. In PING lines the run time iputils
+ * prints in its statistics ("time 1ms") is masked: on the kernel it is wall-clock time.
+ */
+export function resultLines(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => (l.startsWith('PING\t') ? l.replace(/, time \d+ms/, ', time Tms') : l));
+}
