@@ -2,19 +2,23 @@
 /** The xfrmsim command. */
 
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { runDemo } from './demo.js';
 import { runScenario, type TraceFormat } from './run.js';
 
 const USAGE = `usage: xfrmsim demo [--out DIR] [--seed SEED]
        xfrmsim run SCRIPT [--out DIR] [--seed SEED] [--trace text|json|none] [--pcap DIR]
        xfrmsim check SCRIPT|DIR...
+       xfrmsim walkthrough [DIR] [--out DIR]
   demo   one ICMPv6 echo through AH and ESP on real bytes, printed as tcpdump prints it;
          with --out, also DIR/demo.pcap and DIR/demo-esp_sa.txt (Wireshark's ESP SA table)
   run    runs a bash scenario script as root on a simulated Linux 6.1 machine: prints its
          console, writes DIR/console.log, DIR/rc and the packet trace DIR/trace.txt
          (trace.json with --trace json); with --pcap, a pcap per device that saw a frame and
          esp_sa, the Wireshark ESP SA table that decrypts them; exits with the script's status
+  walkthrough
+         runs each scenario of DIR (scenarios/article unless given) and prints what it printed
+         and the trace of every packet: why it was delivered, transformed or dropped
   check  runs each script (each *.sh of a folder, lib.sh aside) as a test: it passes when it
          exits 0; one line per script, then "N passed, M failed"; exits 1 on any failure
 `;
@@ -27,6 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (command === 'run') return run(rest);
   if (command === 'check') return check(rest);
+  if (command === 'walkthrough') return walkthrough(rest);
   if (command !== 'demo') {
     process.stderr.write(`xfrmsim: unknown command "${command}"\n${USAGE}`);
     return 2;
@@ -90,8 +95,8 @@ async function run(args: readonly string[]): Promise<number> {
   return r.exitCode;
 }
 
-async function check(args: readonly string[]): Promise<number> {
-  if (args.length === 0 || args.some((a) => a.startsWith('-'))) return usageError('xfrmsim check: give scripts or folders');
+/** The scripts named, a folder standing for its *.sh (lib.sh aside), in name order. */
+function scriptsOf(args: readonly string[]): string[] {
   const scripts: string[] = [];
   for (const a of args) {
     if (statSync(a).isDirectory()) {
@@ -100,6 +105,33 @@ async function check(args: readonly string[]): Promise<number> {
       scripts.push(a);
     }
   }
+  return scripts;
+}
+
+async function walkthrough(args: readonly string[]): Promise<number> {
+  let dir = 'scenarios/article';
+  let out: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--out' && args[i + 1] !== undefined) out = args[++i];
+    else if (a.startsWith('-')) return usageError(`xfrmsim walkthrough: bad option "${a}"`);
+    else dir = a;
+  }
+  let failed = 0;
+  for (const s of scriptsOf([dir])) {
+    const name = basename(s, '.sh');
+    const r = await runScenario(s, { ...(out ? { out: join(out, name) } : {}), trace: 'none' });
+    if (r.exitCode !== 0) failed++;
+    process.stdout.write(`\n======== ${s} (exit ${r.exitCode}) ========\n${r.console}`);
+    process.stdout.write(`\n-------- trace of ${name}: every packet, step by step --------\n${r.world.trace.renderText()}`);
+  }
+  process.stdout.write(`\n${failed === 0 ? 'Every scenario passed.' : `${failed} scenario(s) failed.`}\n`);
+  return failed === 0 ? 0 : 1;
+}
+
+async function check(args: readonly string[]): Promise<number> {
+  if (args.length === 0 || args.some((a) => a.startsWith('-'))) return usageError('xfrmsim check: give scripts or folders');
+  const scripts = scriptsOf(args);
   let passed = 0;
   for (const s of scripts) {
     const r = await runScenario(s, { trace: 'none' });

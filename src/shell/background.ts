@@ -5,7 +5,8 @@
 // device while the script goes on. So the rewrite makes the job visible to the command instead:
 //   CMD REDIRS &   ->   XFRMSIM_LASTPID=$(__xfrmsim_newpid)
 //                       XFRMSIM_BG=$XFRMSIM_LASTPID XFRMSIM_BG_OUT=T1 XFRMSIM_BG_ERR=T2 CMD REDIRS
-// and `$!` reads XFRMSIM_LASTPID; `wait` becomes a command that can run the world until a job ends. A command that can run in the background (tcpdump, sleep)
+// and `$!` reads XFRMSIM_LASTPID; `wait` becomes a command that can run the world until a job ends.
+// The same rewrite mends what the interpreter reads differently from bash (`[!...]` in patterns). A command that can run in the background (tcpdump, sleep)
 // sees XFRMSIM_BG, registers a job under that pid and returns at once; what the job prints
 // later goes to the files its redirections named (T1, T2), or to the console when there were none.
 
@@ -52,6 +53,9 @@ function rewrite(node: unknown): unknown {
   if (!node || typeof node !== 'object') return node;
   const n = node as Node;
   if (n.type === 'ParameterExpansion' && n.parameter === '!') return { ...n, parameter: BG_PID_VAR };
+  // Bash takes `[!...]` and `[^...]` alike in patterns; the interpreter knows only `[^...]` in
+  // `case` and `[[ == ]]` (it reads the `!` as a member of the set).
+  if (n.type === 'Glob' && typeof n.pattern === 'string') return { ...n, pattern: n.pattern.replace(/\[!/g, '[^') };
   if (n.type === 'SimpleCommand' && (isLiteralWord(n.name, '.') || isLiteralWord(n.name, 'source')) && (n.args as unknown[]).length === 1)
     return sourceVia(n);
   if (n.type === 'SimpleCommand' && isLiteralWord(n.name, 'wait'))

@@ -314,6 +314,41 @@ export function neighEventNs(host: Host, dev: NetDevice, src: Ipv6Address, lladd
   }
 }
 
+/**
+ * `ip neigh add|replace|change` (neigh_add, neigh_update with NEIGH_UPDATE_F_ADMIN): the entry
+ * takes the given state and link-layer address at once, and what waited for it is sent.
+ * `mode` says what may already exist: add refuses an existing entry, change a missing one.
+ */
+export function neighAdminUpdate(
+  host: Host,
+  dev: NetDevice,
+  addr: Ipv6Address,
+  lladdr: Uint8Array | undefined,
+  state: 'PERMANENT' | 'REACHABLE' | 'STALE' | 'NOARP' | 'DELAY' | 'PROBE' | 'FAILED' | 'INCOMPLETE' | 'NONE',
+  mode: 'add' | 'replace' | 'change',
+): 'EEXIST' | 'ENOENT' | undefined {
+  const table = neighTable(host, dev);
+  const old = table.get(addr);
+  if (old && mode === 'add') return 'EEXIST';
+  if (!old && mode === 'change') return 'ENOENT';
+  const n = old ?? table.create(addr);
+  if (lladdr) n.lladdr = lladdr.slice();
+  setState(table, n, state, host.world.clock.nowUs);
+  if (n.lladdr && (state === 'PERMANENT' || state === 'REACHABLE' || state === 'STALE' || state === 'NOARP')) flushQueue(host, dev, n);
+  return undefined;
+}
+
+/** `ip neigh del ADDR dev DEV`: the entry goes (packets queued on it are dropped). */
+export function neighAdminDelete(host: Host, dev: NetDevice, addr: Ipv6Address): 'ENOENT' | undefined {
+  const table = neighTable(host, dev);
+  const n = table.get(addr);
+  if (!n || n.state === 'NONE') return 'ENOENT';
+  if (n.timer !== undefined) host.world.clock.cancel(n.timer);
+  for (const skb of n.queue.splice(0)) host.drop(skb, 'NEIGH_DEAD', 'neighbour deleted');
+  table.entries.delete(toHex(addr));
+  return undefined;
+}
+
 function setState(table: NeighTable, n: Neighbour, state: NudState, now: number): void {
   n.state = state;
   n.updatedUs = now;

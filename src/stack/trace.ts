@@ -40,9 +40,14 @@ export class Trace {
 
   /** One block per packet: `#id host summary`, then one line per step. */
   renderText(): string {
+    const byPacket = new Map<number, TraceEvent[]>();
+    for (const e of this.events) {
+      const list = byPacket.get(e.pkt);
+      if (list) list.push(e);
+      else byPacket.set(e.pkt, [e]);
+    }
     const out: string[] = [];
-    for (const id of this.packets()) {
-      const evs = this.ofPacket(id);
+    for (const [id, evs] of byPacket) {
       const first = evs[0]!;
       const head = first.step.kind === 'created' ? first.step.summary : '';
       out.push(`#${id} ${first.host} ${head}`.trimEnd());

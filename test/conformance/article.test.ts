@@ -37,7 +37,6 @@ const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
   probe_cli_parsing:
     "ip6tables-nft fails on the oracle's kernel (it lacks nf_tables: TABLE_ADD failed, rc 4); xfrmsim does not model the nft backend",
   probe_missing_state: 'sysctl net.core.xfrm_larval_drop and ip xfrm monitor (acquire events) are not modelled yet',
-  probe_policy_order: 'ip neigh show ADDR is not modelled yet',
   router_as_intended: 'nc (netcat) is not modelled yet',
   router_as_written: 'nc (netcat) is not modelled yet',
 };

@@ -79,12 +79,14 @@ export function normalizeCapture(text: string, opts: NormalizeOptions): string[]
 }
 
 /**
- * results.txt as the oracle writes it, one entry per line. In PING lines the run time iputils
- * prints in its statistics ("time 1ms") is masked: on the kernel it is wall-clock time.
+ * results.txt as the oracle writes it, one entry per line. Masked: in PING lines the run time
+ * iputils prints in its statistics ("time 1ms"), wall-clock time on the kernel; everywhere, MAC
+ * addresses (random per boot).
  */
 export function resultLines(text: string): string[] {
   return text
     .split('\n')
     .filter((l) => l !== '')
-    .map((l) => (l.startsWith('PING\t') ? l.replace(/, time \d+ms/, ', time Tms') : l));
+    .map((l) => (l.startsWith('PING\t') ? l.replace(/, time \d+ms/, ', time Tms') : l))
+    .map((l) => l.replace(/\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/g, 'MAC'));
 }

@@ -48,10 +48,46 @@ describe('ip neigh show', () => {
     expect(ip(w, '-n a neigh show dev nosuch')).toEqual({ stdout: '', stderr: 'Cannot find device "nosuch"\n', exitCode: 1 });
   });
 
-  test('changing the cache and other filters are not modelled', () => {
+  test('flushing, get and the other filters are not modelled', () => {
     const w = pairWorld();
-    for (const line of ['neigh add 4321::2 lladdr 02:00:00:00:00:0b dev eth0', 'neigh flush dev eth0', 'neigh show nud reachable']) {
+    for (const line of [
+      'neigh get 4321::2 dev eth0',
+      'neigh flush dev eth0',
+      'neigh show nud reachable',
+      'neigh add 4321::2 dev eth0 router',
+    ]) {
       expect(ip(w, `-n a ${line}`).stderr, line).toMatch(/not modelled/);
     }
+  });
+});
+
+describe('ip neigh add, replace, del and show ADDR (fixtures/shell/ip/neigh-modify.*, Linux 6.1)', () => {
+  test('replace makes a PERMANENT entry, add refuses an existing one, del removes it once, a missing dev is refused', () => {
+    const w = pairWorld();
+    const lines = [
+      ip(w, '-n a neigh replace 4321::9 lladdr 02:00:00:00:00:09 dev eth0 nud permanent'),
+      ip(w, '-n a neigh add 4321::9 lladdr 02:00:00:00:00:09 dev eth0'),
+      ip(w, '-n a neigh show 4321::9'),
+      ip(w, '-n a neigh del 4321::9 dev eth0'),
+      ip(w, '-n a neigh del 4321::9 dev eth0'),
+      ip(w, '-n a neigh add 4321::7'),
+    ].map((r) => `${r.stdout}${r.stderr}rc=${r.exitCode}`);
+    expect(lines).toEqual([
+      'rc=0',
+      'RTNETLINK answers: File exists\nrc=2',
+      '4321::9 dev eth0 lladdr 02:00:00:00:00:09 PERMANENT \nrc=0',
+      'rc=0',
+      'RTNETLINK answers: No such file or directory\nrc=2',
+      'Device and destination are required arguments.\nrc=255',
+    ]);
+  });
+
+  test('show ADDR lists only the entries inside the prefix', () => {
+    const w = pairWorld();
+    ip(w, '-n a neigh add 4321::2 lladdr 02:00:00:00:00:0b dev eth0 nud reachable');
+    ip(w, '-n a neigh add 4322::2 lladdr 02:00:00:00:00:0b dev eth0 nud stale');
+    expect(ip(w, '-n a neigh show 4321::2').stdout).toBe('4321::2 dev eth0 lladdr 02:00:00:00:00:0b REACHABLE \n');
+    expect(ip(w, '-n a neigh show 4321::3').stdout).toBe('');
+    expect(ip(w, '-n a neigh show to 4322::/16').stdout).toBe('4322::2 dev eth0 lladdr 02:00:00:00:00:0b STALE \n');
   });
 });

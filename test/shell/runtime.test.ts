@@ -100,4 +100,25 @@ describe('the bash runtime', () => {
     expect(r.stdout).toBe('hello you\nx\nrc=1\n');
     expect(() => readFileSync(join(dir, 'new.txt'))).toThrow();
   });
+
+  test('[!...] in case and [[ == ]] patterns means "not in the set", as in bash', async () => {
+    const { sh } = shell();
+    const r = await sh.run(
+      'for a in ip \'a b\'; do case $a in *[!a-z]*) echo "odd $a";; *) echo "plain $a";; esac; [[ $a == *[!a-z]* ]] && echo "cond $a"; done',
+    );
+    expect(r.stdout).toBe('plain ip\nodd a b\ncond a b\n');
+  });
+
+  test('a sourced file gets the same rewrite: its background jobs have pids and its functions use them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xfrmsim-rt-'));
+    writeFileSync(join(dir, 'lib.sh'), 'start() { fakecap 2>/dev/null & pids+=("$!"); }\n');
+    const world = new World();
+    const commands = new Map<string, SimCommand>([
+      ['fakecap', fakeCapture],
+      ['kill', killCommand],
+    ]);
+    const sh = new Shell({ world, commands, readDirs: [dir], cwd: dir });
+    const r = await sh.run('pids=(); . ./lib.sh; start; start; echo "${pids[*]}"; kill "${pids[@]}" 2>/dev/null; echo rc=$?');
+    expect(r.stdout).toBe('4000 4001\nran 0 s in init\nran 0 s in init\nrc=0\n');
+  });
 });
