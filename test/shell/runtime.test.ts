@@ -118,6 +118,7 @@ describe('the bash runtime', () => {
       ['kill', killCommand],
     ]);
     const sh = new Shell({ world, commands, readDirs: [dir], cwd: dir });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash array expansions, not a template
     const r = await sh.run('pids=(); . ./lib.sh; start; start; echo "${pids[*]}"; kill "${pids[@]}" 2>/dev/null; echo rc=$?');
     expect(r.stdout).toBe('4000 4001\nran 0 s in init\nran 0 s in init\nrc=0\n');
   });
