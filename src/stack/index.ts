@@ -32,7 +32,7 @@ export {
   ping,
   pingPayload,
 } from './ping.js';
-export { formatSnmp6, SNMP6_ICMP, SNMP6_IP, SNMP6_UDP, type Snmp6Counter } from './snmp6.js';
+export { SNMP6_ICMP, SNMP6_IP, SNMP6_UDP, type Snmp6Counter } from './snmp6.js';
 export {
   SNMP_TCP,
   TCP_SYN_RETRIES,

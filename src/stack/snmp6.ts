@@ -84,13 +84,3 @@ export const ICMP6_OUT_COUNTER: Readonly<Record<number, Snmp6Counter>> = {
   135: 'Icmp6OutNeighborSolicits',
   136: 'Icmp6OutNeighborAdvertisements',
 };
-
-/**
- * The counters above in `/proc/net/snmp6`'s layout (name padded to 32 columns). Only the counters
- * the model raises are listed: the real file also has octets, ECN, reassembly, MLD, per-type
- * Icmp6InTypeN lines and UdpLite6, which the /proc layer must add before claiming the kernel's text.
- */
-export function formatSnmp6(counters: ReadonlyMap<string, number>): string {
-  const names = [...SNMP6_IP, ...SNMP6_ICMP, ...SNMP6_UDP];
-  return names.map((n) => `${n.padEnd(32)}${counters.get(n) ?? 0}\n`).join('');
-}
