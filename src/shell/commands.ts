@@ -4,6 +4,7 @@ import { failure } from './command.js';
 import { dateCommand, killCommand, mktempCommand, sleepCommand, waitCommand } from './coreutils.js';
 import { ipCommand } from './ip.js';
 import { ip6tables, ip6tablesRestore, ip6tablesSave } from './ip6tables.js';
+import { ip6tablesNft } from './ip6tables-nft.js';
 import { pingCommand } from './ping.js';
 import { readProcFile } from './procfs.js';
 import type { SimCommand } from './runtime.js';
@@ -83,6 +84,7 @@ export function simulatedCommands(): Map<string, SimCommand> {
     ['ip6tables-legacy-save', ip6tablesSaveCommand],
     ['ip6tables-restore', ip6tablesRestoreCommand],
     ['ip6tables-legacy-restore', ip6tablesRestoreCommand],
+    ['ip6tables-nft', (args) => ip6tablesNft(args)],
     ['cat', catCommand],
     ['ping', (args, ctx) => pingCommand(args, ctx, 'ping')],
     ['ping6', (args, ctx) => pingCommand(args, ctx, 'ping6')],

@@ -34,8 +34,6 @@ const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
   mesh_as_intended: 'needs a bridge device (ip link add br0 type bridge), not modelled yet',
   mesh_as_intended_nd: 'needs a bridge device (ip link add br0 type bridge), not modelled yet',
   mesh_as_written: 'needs a bridge device (ip link add br0 type bridge), not modelled yet',
-  probe_cli_parsing:
-    "ip6tables-nft fails on the oracle's kernel (it lacks nf_tables: TABLE_ADD failed, rc 4); xfrmsim does not model the nft backend",
   probe_missing_state: 'sysctl net.core.xfrm_larval_drop and ip xfrm monitor (acquire events) are not modelled yet',
   router_as_intended: 'nc (netcat) is not modelled yet',
   router_as_written: 'nc (netcat) is not modelled yet',
