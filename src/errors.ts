@@ -33,6 +33,7 @@ export const ERRNO_TEXT = {
   ECONNRESET: 'Connection reset by peer',
   ETIMEDOUT: 'Connection timed out',
   EALREADY: 'Operation already in progress',
+  EINPROGRESS: 'Operation now in progress',
   EPIPE: 'Broken pipe',
 } as const;
 

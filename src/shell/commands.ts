@@ -5,6 +5,7 @@ import { dateCommand, killCommand, mktempCommand, sleepCommand, waitCommand } fr
 import { ipCommand } from './ip.js';
 import { ip6tables, ip6tablesRestore, ip6tablesSave } from './ip6tables.js';
 import { ip6tablesNft } from './ip6tables-nft.js';
+import { ncCommand } from './nc.js';
 import { pingCommand } from './ping.js';
 import { readProcFile } from './procfs.js';
 import type { SimCommand } from './runtime.js';
@@ -90,6 +91,8 @@ export function simulatedCommands(): Map<string, SimCommand> {
     ['ping6', (args, ctx) => pingCommand(args, ctx, 'ping6')],
     ['sysctl', sysctlCommand],
     ['tcpdump', tcpdumpCommand],
+    ['nc', ncCommand],
+    ['netcat', ncCommand],
     ['sleep', sleepCommand],
     ['date', dateCommand],
     ['kill', killCommand],

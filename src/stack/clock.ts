@@ -55,6 +55,15 @@ export class VirtualClock {
     this.now = untilUs;
   }
 
+  /** When the next timer is due, or undefined when none is pending. */
+  nextDueUs(): number | undefined {
+    while (this.heap[0] && this.cancelled.has(this.heap[0].id)) {
+      this.cancelled.delete(this.heap[0].id);
+      this.pop();
+    }
+    return this.heap[0]?.atUs;
+  }
+
   advance(deltaUs: number): void {
     this.runUntil(this.now + deltaUs);
   }

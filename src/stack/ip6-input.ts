@@ -23,7 +23,14 @@ type PktType = 'host' | 'multicast' | 'loopback';
  * A frame arrives on `dev` (netif_receive_skb). Frames for another host's MAC, of another
  * ethertype, or on a device that is down go no further; each ends in a counted drop.
  */
-export function netifReceive(host: Host, dev: NetDevice, frame: Uint8Array, pkt: number, tap: boolean): void {
+export function netifReceive(
+  host: Host,
+  dev: NetDevice,
+  frame: Uint8Array,
+  pkt: number,
+  tap: boolean,
+  csumPartial?: Skb['csumPartial'],
+): void {
   const now = host.world.clock.nowUs;
   const skbRef = { id: pkt };
   if (tap) dev.tap(now, frame, 'in');
@@ -57,7 +64,16 @@ export function netifReceive(host: Host, dev: NetDevice, frame: Uint8Array, pkt:
   ip6Rcv(
     host,
     dev,
-    { id: pkt, bytes, inDev: dev.name, mark: 0, secPath: [], macHeader: frame.slice(0, 14), checksumUnnecessary: dev.kind === 'loopback' },
+    {
+      id: pkt,
+      bytes,
+      inDev: dev.name,
+      mark: 0,
+      secPath: [],
+      macHeader: frame.slice(0, 14),
+      checksumUnnecessary: dev.kind === 'loopback' || csumPartial !== undefined,
+      ...(csumPartial ? { csumPartial } : {}),
+    },
     pktType,
   );
 }

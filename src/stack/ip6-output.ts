@@ -1,8 +1,9 @@
 /** The IPv6 output path: route lookup, the xfrm output seam, OUTPUT and POSTROUTING, the second pass after a transform, the neighbour, the device (kernel: net/ipv6/ip6_output.c, output_core.c, ip6_route_output, xfrm_output_resume). */
 
 import type { Errno } from '../errors.js';
+import { pseudoHeaderSum, upperLayerChecksum } from '../wire/checksum.js';
 import { emitEthernet } from '../wire/ethernet.js';
-import { buildIpv6Packet, readIpv6 } from '../wire/ipv6.js';
+import { buildIpv6Packet, IPV6_DST, IPV6_HEADER_LENGTH, IPV6_SRC, readIpv6 } from '../wire/ipv6.js';
 import { formatIpv6Address, type Ipv6Address } from '../wire/ipv6-address.js';
 import { ETHERTYPE_IPV6 } from '../wire/proto.js';
 import { printPacket } from '../wire/tcpdump/index.js';
@@ -46,6 +47,12 @@ export interface OutputRequest {
   readonly ndisc?: boolean;
   /** A probe to a known link-layer address (unicast NS in PROBE state). */
   readonly dstMac?: Uint8Array;
+  /**
+   * TCP and UDP: the checksum is left to the device (CHECKSUM_PARTIAL). veth and lo offer the
+   * offload, so the packet leaves with only the pseudo-header sum in its checksum field, which
+   * tcpdump shows as "incorrect"; it is completed only where something needs the bytes (xfrm).
+   */
+  readonly checksumOffload?: { readonly offset: number };
 }
 
 /** The route an output lookup found: the device and next hop, or the errno the sender gets. */
@@ -140,8 +147,18 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
     req.nextHeader,
     req.build(src, req.dst),
   );
+  if (req.checksumOffload) setPartialChecksum(bytes, req.nextHeader, req.checksumOffload.offset);
   const id = host.world.trace.newPacketId();
-  const skb: Skb = { id, bytes, outDev: rt.dev.name, mark, secPath: [] };
+  const skb: Skb = {
+    id,
+    bytes,
+    outDev: rt.dev.name,
+    mark,
+    secPath: [],
+    ...(req.checksumOffload
+      ? { csumPartial: { nextHeader: req.nextHeader, offset: IPV6_HEADER_LENGTH + req.checksumOffload.offset } }
+      : {}),
+  };
   host.trace(id, { kind: 'created', summary: `${formatIpv6Address(src)} > ${formatIpv6Address(req.dst)}: ${req.summary}` });
   host.trace(id, { kind: 'route', result: describeRoute(rt) });
   host.count('Ip6OutRequests');
@@ -203,7 +220,8 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
  * (without the conntrack entry, nf_reset_ct) and is routed by its own (outer) destination.
  */
 export function transformAndResend(host: Host, skb: Skb, transform: (bytes: Uint8Array, mark: number) => XfrmTransformResult): void {
-  const res = transform(skb.bytes, skb.mark);
+  // xfrm_output: skb_checksum_help before the bytes are protected.
+  const res = transform(skb.csumPartial ? completeChecksum(skb.bytes, skb.csumPartial) : skb.bytes, skb.mark);
   if (res.kind === 'drop') {
     host.trace(skb.id, { kind: 'xfrm', seam: 'encap', detail: res.detail });
     host.dropCounted(skb, res.counter, `xfrm output transform failed: ${res.detail}`);
@@ -227,6 +245,29 @@ export function transformAndResend(host: Host, skb: Skb, transform: (bytes: Uint
     if (!post) return;
     finishOutput(host, post, rt.dev, rt.nexthop);
   });
+}
+
+/** The checksum field left to the device: the pseudo-header sum alone (what ~tcp_v6_check(len, saddr, daddr, 0) stores). */
+function setPartialChecksum(packet: Uint8Array, nextHeader: number, fieldInUpper: number): void {
+  const upperLength = packet.length - IPV6_HEADER_LENGTH;
+  const sum = pseudoHeaderSum(packet.subarray(IPV6_SRC, IPV6_SRC + 16), packet.subarray(IPV6_DST, IPV6_DST + 16), upperLength, nextHeader);
+  const at = IPV6_HEADER_LENGTH + fieldInUpper;
+  packet[at] = sum >> 8;
+  packet[at + 1] = sum & 0xff;
+}
+
+/** skb_checksum_help: the full checksum written where the partial one was (a copy: traced bytes stay as they were). */
+export function completeChecksum(packet: Uint8Array, partial: NonNullable<Skb['csumPartial']>): Uint8Array {
+  const out = packet.slice();
+  const upper = out.subarray(IPV6_HEADER_LENGTH);
+  const field = partial.offset - IPV6_HEADER_LENGTH;
+  upper[field] = 0;
+  upper[field + 1] = 0;
+  let c = upperLayerChecksum(out.subarray(IPV6_SRC, IPV6_SRC + 16), out.subarray(IPV6_DST, IPV6_DST + 16), partial.nextHeader, upper);
+  if (c === 0 && partial.nextHeader === 17) c = 0xffff;
+  upper[field] = c >> 8;
+  upper[field + 1] = c & 0xff;
+  return out;
 }
 
 /**
@@ -280,7 +321,7 @@ export function finishOutput(host: Host, skb: Skb, dev: NetDevice, nexthop: Ipv6
 export function devXmit(host: Host, dev: NetDevice, skb: Skb, dstMac: Uint8Array): void {
   const frame = emitEthernet({ dst: dstMac, src: dev.mac, etherType: ETHERTYPE_IPV6, payload: skb.bytes });
   const peer = dev.kind === 'loopback' ? `${host.name}:lo` : dev.peer ? `${dev.peer.hostName}:${dev.peer.name}` : undefined;
-  if (!host.world.transmit(host, dev, frame, skb.id)) {
+  if (!host.world.transmit(host, dev, frame, skb.id, skb.csumPartial)) {
     host.drop(skb, 'tx_dropped', `${dev.name} has no carrier`);
     return;
   }

@@ -59,6 +59,8 @@ export const TCP_SYN_RETRIES = 6;
 export const TCP_SYNACK_RETRIES = 5;
 /** TCP_TIMEWAIT_LEN: 60 s. */
 export const TCP_TIMEWAIT_LEN_US = 60_000_000;
+/** TCP_DELACK_MIN: the shortest a delayed ACK waits. */
+export const TCP_DELACK_MIN_US = 40_000;
 /** The shift Linux asks for (tcp_select_initial_window with the default tcp_rmem). */
 const WSCALE = 7;
 /** The SYN's window with a 1440-byte MSS (tcp_select_initial_window: 45 * mss). */
@@ -105,8 +107,27 @@ export class TcpSocket {
   private retransmits = 0;
   private timer: number | undefined;
   private finSent = false;
+  private delackTimer: number | undefined;
+  private txhash = 0;
+
+  /**
+   * The application's wake-up (sk_data_ready, sk_state_change): called once the segment that made
+   * the socket readable has been processed (a connection to accept, data, end of file, an error).
+   */
+  onReadable: (() => void) | undefined;
+  private wakePending = false;
 
   constructor(readonly host: Host) {}
+
+  /** Schedules the application's wake-up after the current packet, once however many events come. */
+  private wake(): void {
+    if (!this.onReadable || this.wakePending) return;
+    this.wakePending = true;
+    this.host.world.clock.schedule(0, () => {
+      this.wakePending = false;
+      this.onReadable?.();
+    });
+  }
 
   /** bind(2): EADDRINUSE for a port already bound on an overlapping address (no SO_REUSEADDR). */
   bind(addr?: Ipv6Address, port = 0): void {
@@ -243,6 +264,18 @@ export class TcpSocket {
     );
     this.iss = add32(r.u32(), Math.floor((this.host.world.clock.nowUs * 1000) / 64) % U32);
     this.tsOffset = r.u32();
+    this.rethinkTxhash();
+  }
+
+  /**
+   * sk_set_txhash / sk_rethink_txhash (net_tx_rndhash): a random hash per connection, drawn again at
+   * every SYN, SYN-ACK or RTO retransmission. A TCP segment's flow label comes from it, not from the
+   * flow: the two directions of a connection have different labels, and a retransmitted SYN a new one.
+   */
+  private rethinkTxhash(): void {
+    const n = (txhashDraws.get(this.host) ?? 0) + 1;
+    txhashDraws.set(this.host, n);
+    this.txhash = this.host.random.fork(`txhash:${n}`).u32();
   }
 
   private sendSyn(retransmit: boolean): void {
@@ -261,6 +294,7 @@ export class TcpSocket {
         return;
       }
       this.retransmits++;
+      this.rethinkTxhash();
       this.sendSyn(true);
       this.armSynTimer();
     });
@@ -284,6 +318,7 @@ export class TcpSocket {
         return;
       }
       this.retransmits++;
+      this.rethinkTxhash();
       this.sendSynAck(true);
       this.armSynAckTimer();
     });
@@ -299,6 +334,19 @@ export class TcpSocket {
     this.transmit({ ack: true }, this.sndNxt, new Uint8Array(0));
   }
 
+  /**
+   * tcp_send_delayed_ack after a FIN: tcp_fin puts the socket in pingpong (interactive) mode, so
+   * the ACK waits (TCP_DELACK_MIN, 40 ms) for a segment to ride on; an application that closes at
+   * its end of file sends its FIN first, which carries the ACK, and no pure ACK goes at all.
+   */
+  private sendDelayedAck(): void {
+    if (this.delackTimer !== undefined) return;
+    this.delackTimer = this.host.world.clock.schedule(TCP_DELACK_MIN_US, () => {
+      this.delackTimer = undefined;
+      if (this.state !== 'CLOSE') this.sendAck();
+    });
+  }
+
   /** tcp_transmit_skb: one segment of this connection; after the handshake nop, nop, TS when both sides use timestamps. */
   transmit(
     flags: Parameters<typeof tcpFlags>[0],
@@ -309,6 +357,11 @@ export class TcpSocket {
     countOut = true,
   ): void {
     const remote = this.remote!;
+    // Every segment carries the current ACK: a pending delayed one is no longer needed.
+    if (this.delackTimer !== undefined) {
+      this.host.world.clock.cancel(this.delackTimer);
+      this.delackTimer = undefined;
+    }
     const opts =
       options ??
       (this.peerTs
@@ -334,6 +387,9 @@ export class TcpSocket {
       sport: this.localPort,
       dport: remote.port,
       build: (s, d) => emitTcp(repr, s, d),
+      checksumOffload: { offset: 16 },
+      // ip6_make_flowlabel with skb->hash = sk_txhash (rol32 by 16, as the kernel mixes it).
+      flowLabel: ((this.txhash << 16) | (this.txhash >>> 16)) & 0xfffff,
       summary: `TCP ${this.localPort} > ${remote.port} ${flagText(f)} seq ${seq}${payload.length ? ` length ${payload.length}` : ''}`,
     });
   }
@@ -355,6 +411,7 @@ export class TcpSocket {
   fail(errno: Errno): void {
     this.sockErr = errno;
     this.destroy();
+    this.wake();
   }
 
   private destroy(): void {
@@ -524,6 +581,7 @@ export class TcpSocket {
       this.established();
       host.count('TcpPassiveOpens');
       this.listener?.acceptQueue.push(this);
+      this.listener?.wake();
     } else if (this.state === 'FIN_WAIT1' && finAcked) this.setState('FIN_WAIT2');
     else if (this.state === 'CLOSING' && finAcked) this.enterTimeWait();
     else if (this.state === 'LAST_ACK' && finAcked) {
@@ -536,13 +594,19 @@ export class TcpSocket {
       this.rx.push(seg.payload);
       this.rcvNxt = add32(this.rcvNxt, seg.payload.length);
       acknowledge = true;
+      this.wake();
     }
     if (f.fin) {
       this.rcvNxt = add32(this.rcvNxt, 1);
       this.rcvShutdown = true;
       acknowledge = true;
+      this.wake();
       if (this.state === 'ESTABLISHED') {
         this.setState('CLOSE_WAIT');
+        if (seg.payload.length === 0) {
+          acknowledge = false;
+          this.sendDelayedAck();
+        }
       } else if (this.state === 'FIN_WAIT1') {
         if (finAcked) this.enterTimeWait();
         else this.setState('CLOSING');
@@ -560,6 +624,9 @@ function flagText(f: ReturnType<typeof tcpFlags>): string {
   const s = `${f.syn ? 'S' : ''}${f.fin ? 'F' : ''}${f.rst ? 'R' : ''}${f.psh ? 'P' : ''}${f.ack ? '.' : ''}`;
   return `[${s}]`;
 }
+
+/** Draws made for txhashes per host, so each connection gets its own substream of the seeded source. */
+const txhashDraws = new WeakMap<Host, number>();
 
 /** Opens a TCP socket on `host`. */
 export function tcpSocket(host: Host): TcpSocket {

@@ -12,6 +12,11 @@ export interface Skb extends NfPacket {
   /** The SAs the packet was received with, each with its state: the in/fwd policy check reads their selectors and modes. */
   readonly secPath: readonly XfrmSecPathEntry[];
   readonly bundle?: readonly XfrmSecPathEntry[];
+  /**
+   * CHECKSUM_PARTIAL: the upper-layer checksum at `offset` (from the IPv6 header) holds only the
+   * pseudo-header sum; veth carries the skb as it is, so the receiver and a forwarder trust it.
+   */
+  readonly csumPartial?: { readonly nextHeader: number; readonly offset: number };
 }
 
 /** One step of a packet's walk; the last three kinds end the packet. */

@@ -107,6 +107,7 @@ export class UdpSocket {
       sport,
       dport: port,
       build: (s, d) => emitUdp({ srcPort: sport, dstPort: port, payload: data }, s, d),
+      checksumOffload: { offset: 6 },
       summary: `UDP ${sport} > ${port} length ${data.length}`,
     });
     if (r.ok) this.host.count('Udp6OutDatagrams');

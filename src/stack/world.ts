@@ -7,6 +7,7 @@ import { Host } from './host.js';
 import { netifReceive } from './ip6-input.js';
 import type { NetDevice } from './netdev.js';
 import { Trace } from './trace.js';
+import type { Skb } from './types.js';
 
 export interface WorldOptions {
   readonly seed?: string;
@@ -71,7 +72,7 @@ export class World {
    * again) after everything already due, as veth_xmit's netif_rx queues it for the backlog.
    * Returns false when the link cannot carry it (no carrier).
    */
-  transmit(host: Host, dev: NetDevice, frame: Uint8Array, pkt: number): boolean {
+  transmit(host: Host, dev: NetDevice, frame: Uint8Array, pkt: number, csumPartial?: Skb['csumPartial']): boolean {
     if (!dev.running) {
       dev.stats.tx_dropped++;
       return false;
@@ -81,13 +82,13 @@ export class World {
     dev.stats.tx_bytes += frame.length;
     if (dev.kind === 'loopback') {
       dev.tap(now, frame, 'out');
-      this.clock.schedule(0, () => netifReceive(host, dev, frame, pkt, false));
+      this.clock.schedule(0, () => netifReceive(host, dev, frame, pkt, false, csumPartial));
       return true;
     }
     dev.tap(now, frame, 'out');
     const peer = dev.peer!;
     const peerHost = this.host(peer.hostName);
-    this.clock.schedule(0, () => netifReceive(peerHost, peer, frame, pkt, true));
+    this.clock.schedule(0, () => netifReceive(peerHost, peer, frame, pkt, true, csumPartial));
     return true;
   }
 

@@ -35,8 +35,6 @@ const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
   mesh_as_intended_nd: 'needs a bridge device (ip link add br0 type bridge), not modelled yet',
   mesh_as_written: 'needs a bridge device (ip link add br0 type bridge), not modelled yet',
   probe_missing_state: 'sysctl net.core.xfrm_larval_drop and ip xfrm monitor (acquire events) are not modelled yet',
-  router_as_intended: 'nc (netcat) is not modelled yet',
-  router_as_written: 'nc (netcat) is not modelled yet',
 };
 
 describe('the article cases against the kernel', () => {

@@ -2,8 +2,9 @@
 
 // Each masked field is random per boot or per process on Linux: timestamps, MACs (eth_random_addr)
 // and the link-local addresses and solicited-node groups derived from them, ping identifiers,
-// flow labels (a hash keyed per boot), and the bytes that depend on them (AH ICVs, their hex
-// dumps). Values are replaced by their order of first appearance, so a capture where two packets
+// flow labels (a hash keyed per boot, or a connection's random txhash), TCP's ephemeral ports,
+// initial sequence numbers and timestamps, and what depends on them (AH ICVs, the MAC hex
+// dumps, a TCP checksum's correct value). Values are replaced by their order of first appearance, so a capture where two packets
 // share a value and one where they differ still compare unequal.
 
 /** MLD messages (sent by the kernel on address changes, with random delays); the caller says whether to keep them. */
@@ -71,7 +72,14 @@ export function normalizeCapture(text: string, opts: NormalizeOptions): string[]
       .replace(/\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/g, (v) => alias('MAC', v))
       .replace(/flowlabel 0x[0-9a-f]+/g, (v) => `flowlabel ${alias('FL', v)}`)
       .replace(/\bid (\d+), seq/g, (_v, id: string) => `id ${alias('ID', id)}, seq`)
-      .replace(/icv=0x[0-9a-f]+/g, 'icv=ICV');
+      .replace(/icv=0x[0-9a-f]+/g, 'icv=ICV')
+      .replace(/([0-9a-f:]+)\.(\d+)(?= >|:)/g, (v, a: string, port: string) => (Number(port) >= 32768 ? `${a}.${alias('PORT', port)}` : v))
+      .replace(/\b(seq|ack) (\d+)/g, (v, k: string, n: string) => (Number(n) >= 65536 ? `${k} ${alias('SEQ', n)}` : v))
+      // TCP timestamps are a random offset plus the millisecond clock: like capture times, they
+      // follow how long each step took for real.
+      .replace(/TS val (\d+) ecr (\d+)/g, (_v, _a: string, b: string) => `TS val TS ecr ${b === '0' ? '0' : 'TS'}`)
+      .replace(/\(incorrect -> 0x[0-9a-f]+\)/g, '(incorrect -> CSUM)')
+      .replace(/cksum 0x[0-9a-f]+ \(correct\)/g, 'cksum CSUM (correct)');
     out.push(line);
     previous = line;
   }
