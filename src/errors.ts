@@ -34,6 +34,7 @@ export const ERRNO_TEXT = {
   ETIMEDOUT: 'Connection timed out',
   EALREADY: 'Operation already in progress',
   EINPROGRESS: 'Operation now in progress',
+  ELOOP: 'Too many levels of symbolic links',
   EPIPE: 'Broken pipe',
 } as const;
 

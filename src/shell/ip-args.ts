@@ -97,12 +97,13 @@ const usage = (): CommandResult => failure(IP_USAGE, EXIT_USAGE);
 /**
  * ip.c main(): options until the first word without a leading `-` (or `--`), each matched in the
  * order main() tries them, then the object looked up in cmds[]. Options that change output in ways
- * the model does not print (json, brief, colour, resolve, timestamps, numeric) are refused loudly.
+ * the model does not print (json, brief other than for links, colour, resolve, timestamps, numeric) are refused loudly.
  */
 export function parseIpInvocation(argv: readonly string[]): IpInvocation {
   let stats = 0;
   let details = false;
   let oneline = false;
+  let brief = false;
   let family: IpOptions['family'];
   let netns: string | undefined;
   const fail = (result: CommandResult): IpInvocation => ({ kind: 'fail', result });
@@ -140,7 +141,7 @@ export function parseIpInvocation(argv: readonly string[]): IpInvocation {
     else if (matches(opt, '-force')) {
       // Only changes -batch, which is refused below.
     } else if (matches(opt, '-batch')) return fail(notModelled('ip -batch'));
-    else if (matches(opt, '-brief')) return fail(notModelled('ip -brief'));
+    else if (matches(opt, '-brief')) brief = true;
     else if (matches(opt, '-json')) return fail(notModelled('ip -json'));
     else if (matches(opt, '-pretty')) {
       // Only changes -json output, which is refused.
@@ -164,7 +165,8 @@ export function parseIpInvocation(argv: readonly string[]): IpInvocation {
   const object = OBJECTS.find((o) => matches(word, o));
   if (object === undefined) return fail(failure(`Object "${word}" is unknown, try "ip help".`, EXIT_FAIL));
   if (object === 'help') return fail(usage());
-  const opts: IpOptions = { ...DEFAULT_IP_OPTIONS, stats, details, oneline, ...(family ? { family } : {}) };
+  const opts: IpOptions = { ...DEFAULT_IP_OPTIONS, stats, details, oneline, ...(brief ? { brief } : {}), ...(family ? { family } : {}) };
+  if (brief && object !== 'link') return fail(notModelled(`ip -brief ${object}`));
   return {
     kind: 'ok',
     opts,

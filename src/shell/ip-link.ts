@@ -63,9 +63,12 @@ function linkFlags(dev: NetDevice): string[] {
  * DOWN, or LOWERLAYERDOWN when its iflink (the peer's ifindex) differs from its own ifindex
  * (default_operstate). The transient UNKNOWN before linkwatch runs is not modelled.
  */
-function operstate(dev: NetDevice): string {
+function operstate(host: Host, dev: NetDevice): string {
   if (!dev.adminUp) return 'DOWN';
   if (dev.kind === 'loopback') return 'UNKNOWN';
+  // A new bridge has carrier but no linkwatch event yet (IF_OPER_UNKNOWN); its first carrier
+  // change (a port added, up or down) makes it UP or DOWN like any device.
+  if (dev.kind === 'bridge' && !host.bridges.get(dev.name)?.operKnown) return 'UNKNOWN';
   if (dev.running) return 'UP';
   return dev.peer && dev.peer.ifindex !== dev.ifindex ? 'LOWERLAYERDOWN' : 'DOWN';
 }
@@ -106,7 +109,8 @@ export interface LinkPrintOptions {
 export function linkInfoLines(world: World, host: Host, dev: NetDevice, o: LinkPrintOptions): string[] {
   const { name, mDown } = nameAndLink(host, dev);
   const mode = o.doLink ? 'mode DEFAULT ' : '';
-  const head = `${dev.ifindex}: ${name}: ${flagsText(linkFlags(dev), mDown)} mtu ${dev.mtu} qdisc ${qdisc(dev)} state ${operstate(dev)} ${mode}group default qlen ${TX_QUEUE_LEN}`;
+  const master = dev.master !== undefined ? `master ${dev.master} ` : '';
+  const head = `${dev.ifindex}: ${name}: ${flagsText(linkFlags(dev), mDown)} mtu ${dev.mtu} qdisc ${qdisc(dev)} ${master}state ${operstate(host, dev)} ${mode}group default qlen ${TX_QUEUE_LEN}`;
   // IFLA_LINK_NETNSID is printed after the link/ line, or on the header when there is none.
   let netns = '';
   const peer = dev.peer;
@@ -120,6 +124,13 @@ export function linkInfoLines(world: World, host: Host, dev: NetDevice, o: LinkP
       ? '    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00'
       : `    link/ether ${formatMac(dev.mac)} brd ff:ff:ff:ff:ff:ff`;
   return [head, ll + netns];
+}
+
+/** `ip -br link`: print_linkinfo's brief form, `NAME@PEER  STATE  MAC <FLAGS>` in fixed columns. */
+export function briefLinkLine(host: Host, dev: NetDevice): string {
+  const { name, mDown } = nameAndLink(host, dev);
+  const mac = dev.kind === 'loopback' ? '00:00:00:00:00:00' : formatMac(dev.mac);
+  return `${name.padEnd(16)} ${operstate(host, dev).padEnd(14)} ${mac} ${flagsText(linkFlags(dev), mDown)} `;
 }
 
 /**
@@ -136,7 +147,7 @@ export function inet6LinkHeader(host: Host, dev: NetDevice): string {
     name = `${dev.name}@${local ? local.name : `if${peer.ifindex}`}`;
     mDown = !local?.adminUp;
   }
-  return `${dev.ifindex}: ${name}: ${flagsText(linkFlags(dev), mDown)} mtu ${dev.mtu} state ${operstate(dev)} qlen ${TX_QUEUE_LEN}`;
+  return `${dev.ifindex}: ${name}: ${flagsText(linkFlags(dev), mDown)} mtu ${dev.mtu} state ${operstate(host, dev)} qlen ${TX_QUEUE_LEN}`;
 }
 
 /** print_stats64 without -h: columns at least as wide as their headers, widened to the widest number. */
@@ -199,6 +210,10 @@ function linkShow(args: readonly string[], ctx: IpContext): CommandResult {
     devs = [d];
   }
   if (up) devs = devs.filter((d) => d.adminUp);
+  // print_linkinfo's brief form ignores -s and -o.
+  if (ctx.opts.brief) {
+    return result(devs.map((d) => `${briefLinkLine(ctx.host, d)}\n`).join(''));
+  }
   const sl = ctx.opts.oneline ? '\\' : '\n';
   let out = '';
   for (const d of devs) {
@@ -266,6 +281,8 @@ interface LinkRequest {
   netns?: string;
   mac?: Uint8Array;
   type?: string;
+  /** `master BR` (a name) or `nomaster` (null). */
+  master?: string | null;
   /** Arguments after `type KIND`. */
   rest: readonly string[];
 }
@@ -274,6 +291,16 @@ function parseMac(text: string): Uint8Array | undefined {
   const parts = text.split(':');
   if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) return undefined;
   return Uint8Array.from(parts.map((p) => Number.parseInt(p, 16)));
+}
+
+/** lib/utils.c get_u8 / get_u32: strtoul with base 0 (0x hex, leading-0 octal), the whole word, at most `max`. */
+function parseUnsigned(text: string, max: number): number | undefined {
+  let n: number;
+  if (/^0[xX][0-9a-fA-F]+$/.test(text)) n = Number.parseInt(text.slice(2), 16);
+  else if (/^0[0-7]*$/.test(text)) n = Number.parseInt(text, 8);
+  else if (/^[1-9]\d*$/.test(text)) n = Number(text);
+  else return undefined;
+  return n <= max ? n : undefined;
 }
 
 /** dev_valid_name as iproute2's check_ifname applies it before asking the kernel. */
@@ -369,6 +396,12 @@ function iplinkParse(args: readonly string[]): LinkRequest | CommandResult {
       if (v === undefined) return incompleteCommand();
       if (req.netns !== undefined) return duparg('netns', v);
       req.netns = v;
+    } else if (matches(a, 'master')) {
+      const v = next();
+      if (v === undefined) return incompleteCommand();
+      req.master = v;
+    } else if (matches(a, 'nomaster')) {
+      req.master = null;
     } else if (OTHER_KEYWORDS.some((k) => hit(a, k))) {
       // Keywords before `type` in iplink_parse: `t` abbreviates txqueuelen, not type.
       return unmodelledKeyword(a, args[i + 1]);
@@ -428,6 +461,7 @@ function linkAdd(args: readonly string[], ctx: IpContext): CommandResult {
   }
   const name = req.name ?? req.dev;
   if (req.type === undefined) return failure('Not enough information: "type" argument is required', EXIT_FAIL);
+  if (req.type === 'bridge') return bridgeAdd(name, req, ctx);
   if (req.type !== 'veth') return notModelled(`ip link add type ${req.type}`);
   if (req.rest.length === 0) return notModelled('ip link add type veth without peer');
   if (req.rest[0] !== 'peer') return notModelled('ip link help veth');
@@ -440,6 +474,7 @@ function linkAdd(args: readonly string[], ctx: IpContext): CommandResult {
     return failure('both "name" and "dev" cannot be used when creating devices.', EXIT_USAGE);
   }
   if (req.up !== undefined || peerReq.up !== undefined) return notModelled('ip link add ... up');
+  if (req.master !== undefined || peerReq.master !== undefined) return notModelled('ip link add ... master|nomaster');
   const ha = targetHost(ctx, req.netns);
   if (isResult(ha)) return ha;
   const hb = targetHost(ctx, peerReq.netns);
@@ -463,10 +498,41 @@ function linkAdd(args: readonly string[], ctx: IpContext): CommandResult {
   return result('');
 }
 
+/**
+ * `ip link add NAME [address MAC] type bridge [mcast_snooping 0|1] [stp_state 0]` (iplink_bridge.c
+ * bridge_parse_opt: get_u8 / get_u32 for the values). STP is not modelled; snooping changes nothing
+ * the model shows (see Bridge.mcastSnooping); every other bridge option is refused.
+ */
+function bridgeAdd(name: string | undefined, req: LinkRequest, ctx: IpContext): CommandResult {
+  if (name === undefined) return notModelled('ip link add type bridge without a name');
+  let snooping = true;
+  for (let i = 0; i < req.rest.length; i++) {
+    const a = req.rest[i]!;
+    if (a !== 'mcast_snooping' && a !== 'stp_state') return notModelled(`ip link add type bridge ${a}`);
+    const v = req.rest[++i];
+    if (v === undefined) return incompleteCommand();
+    const n = parseUnsigned(v, a === 'mcast_snooping' ? 0xff : 0xffffffff);
+    if (n === undefined) return invarg(`invalid ${a}`, v);
+    if (a === 'mcast_snooping') snooping = n !== 0;
+    else if (n !== 0) return notModelled('ip link add type bridge stp_state 1 (STP)');
+  }
+  if (req.up !== undefined || req.mtu !== undefined || req.master !== undefined)
+    return notModelled('ip link add type bridge with link options');
+  const h = targetHost(ctx, req.netns);
+  if (isResult(h)) return h;
+  if (!validIfname(name)) return notModelled('ip link add with a name the kernel would refuse');
+  if (h.devices.has(name)) return rtnlError(new ConfigError('EEXIST'));
+  const br = h.addBridge(name, req.mac);
+  h.bridges.get(br.name)!.mcastSnooping = snooping;
+  return result('');
+}
+
 /** `ip link set DEV [up|down] [mtu N]`: the mtu first, then the flags, as do_setlink applies them. */
 function linkSet(args: readonly string[], ctx: IpContext): CommandResult {
   const req = iplinkParse(args);
   if (isResult(req)) return req;
+  // iplink_parse resolves `master BR` while it reads the arguments, before the device is looked up.
+  if (typeof req.master === 'string' && !ctx.host.devices.has(req.master)) return invarg('Device does not exist\n', req.master);
   const devName = req.dev ?? req.name;
   if (devName === undefined) return failure('Not enough information: "dev" argument is required.', EXIT_USAGE);
   const dev = ctx.host.devices.get(devName);
@@ -479,6 +545,11 @@ function linkSet(args: readonly string[], ctx: IpContext): CommandResult {
     const e = mtuError(dev, req.mtu);
     if (e) return rtnlError(e);
     if (req.mtu < IPV6_MIN_MTU) return notModelled('ip link mtu below 1280 (IPv6 disabled on the device)');
+  }
+  if (req.master !== undefined) {
+    const master = req.master ?? undefined;
+    const err = rtnlTalk(() => ctx.host.setMaster(dev.name, master));
+    if (err) return err;
   }
   if (req.mtu !== undefined) dev.mtu = req.mtu;
   if (req.up !== undefined) {
@@ -502,6 +573,14 @@ export function deleteLink(world: World, host: Host, dev: NetDevice): void {
     if (ph) ends.push([ph, dev.peer]);
   }
   for (const [h, d] of ends) h.setLinkUp(d.name, false);
+  // br_dev_delete releases every port; a port that goes is released from its bridge (br_del_if).
+  for (const [h, d] of ends) {
+    if (d.master !== undefined) h.setMaster(d.name, undefined);
+    if (d.kind === 'bridge') {
+      for (const p of [...h.devices.values()]) if (p.master === d.name) h.setMaster(p.name, undefined);
+      h.bridges.delete(d.name);
+    }
+  }
   for (const [h, d] of ends) {
     for (const a of h.addrs.filter((x) => x.dev === d.name)) {
       if (a.dadTimer !== undefined) world.clock.cancel(a.dadTimer);
@@ -518,7 +597,7 @@ export function deleteLink(world: World, host: Host, dev: NetDevice): void {
   for (const [, d] of ends) d.peer = undefined;
 }
 
-/** `ip link delete [dev] DEV [type veth]`. */
+/** `ip link delete [dev] DEV [type veth|bridge]`. */
 function linkDelete(args: readonly string[], ctx: IpContext): CommandResult {
   const req = iplinkParse(args);
   if (isResult(req)) return req;

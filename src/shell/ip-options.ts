@@ -7,6 +7,8 @@ export interface IpOptions {
   readonly details: boolean;
   /** `-o`: one record per line, line breaks as `\`. */
   readonly oneline: boolean;
+  /** `-br`: one line per object in columns (only `ip -br link` is modelled). */
+  readonly brief?: boolean;
   /** `-4`, `-6` or `-f FAMILY`; undefined = all families. */
   readonly family?: 'inet' | 'inet6';
 }

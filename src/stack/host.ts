@@ -7,6 +7,7 @@ import type { Ipv6Address } from '../wire/ipv6-address.js';
 import { XfrmNamespace } from '../xfrm/namespace.js';
 import { isXfrmStatName } from '../xfrm/stats.js';
 import { ALL_ROUTERS, addrconfDeviceDown, addrconfDeviceUp, type InetAddr, joinGroup } from './addrconf.js';
+import { Bridge, bridgeCarrierCheck, bridgePorts, bridgeRecalculateMac } from './bridge.js';
 import { Fib } from './fib.js';
 import type { NeighTable } from './neighbour.js';
 import { type DeviceKind, defaultDevConf, type Ipv6DevConf, NetDevice } from './netdev.js';
@@ -43,8 +44,12 @@ export class Host {
   portDraws = 0;
   /** TCP sockets: listeners and connections (tcp_hashinfo), in creation order. */
   readonly tcpSockets = new Set<TcpSocket>();
+  /** Bridge devices' forwarding state, by device name. */
+  readonly bridges = new Map<string, Bridge>();
   /** The namespace's xfrm: SPD, SAD, /proc/net/xfrm_stat (struct netns_xfrm). */
   readonly xfrm: XfrmNamespace;
+  /** The clock timer that runs the SAD's timers (armXfrmTimers). */
+  xfrmTimer: { readonly id: number; readonly atUs: number } | undefined;
   /** inet_peer rate-limit state per ICMPv6 error destination (net->ipv6.peers), by address hex. */
   readonly icmpPeers = new Map<string, { tokens: number; lastUs: number }>();
   /** The namespace's share of the kernel log (LOG and TRACE lines), for dmesg. */
@@ -72,6 +77,73 @@ export class Host {
     return dev;
   }
 
+  /**
+   * `ip link add NAME type bridge`: no ports, a random MAC (or the one given), and carrier, so
+   * that once up it runs (IPv6 and all) with operstate UNKNOWN until its first carrier change.
+   */
+  addBridge(name: string, mac?: Uint8Array): NetDevice {
+    const dev = this.addDevice(name, 'bridge', mac);
+    dev.portCarrier = true;
+    this.bridges.set(name, new Bridge(dev, mac !== undefined));
+    return dev;
+  }
+
+  /**
+   * `ip link set PORT master BR` / `nomaster` (do_set_master: leave the old master first; br_add_if,
+   * br_del_if): the bridge's MAC and carrier follow its ports.
+   */
+  setMaster(portName: string, bridgeName: string | undefined): void {
+    const port = this.device(portName);
+    if (bridgeName !== undefined && port.master === bridgeName) return;
+    if (bridgeName !== undefined) {
+      const br = this.device(bridgeName);
+      if (br.kind !== 'bridge') throw new ConfigError('EOPNOTSUPP');
+      // br_add_if's checks, in its order: an Ethernet device with a valid address, not a bridge.
+      if (port.kind === 'loopback') throw new ConfigError('EINVAL');
+      if (port.kind === 'bridge') throw new ConfigError('ELOOP', 'Can not enslave a bridge to a bridge');
+    }
+    const old = port.master;
+    if (old !== undefined) {
+      port.master = undefined;
+      // br_del_if -> br_fdb_delete_by_port: what was learned on the port goes with it.
+      const st = this.bridges.get(old);
+      if (st) for (const [mac, e] of st.fdb) if (e.port === port.name) st.fdb.delete(mac);
+      this.bridgePortsChanged(old);
+    }
+    if (bridgeName !== undefined) {
+      port.master = bridgeName;
+      this.bridgePortsChanged(bridgeName);
+    }
+  }
+
+  /** A port came or went: br_stp_recalculate_bridge_id, then br_port_state_selection's carrier. */
+  private bridgePortsChanged(bridgeName: string): void {
+    const br = this.devices.get(bridgeName);
+    if (br?.kind !== 'bridge') return;
+    bridgeRecalculateMac(this, br);
+    this.updateBridgeCarrier(bridgeName);
+  }
+
+  /**
+   * br_port_carrier_check after a port's state changed: the bridge has carrier while a port is
+   * running; when that changes, the bridge's IPv6 configuration follows as for any device.
+   */
+  updateBridgeCarrier(bridgeName: string): void {
+    const br = this.devices.get(bridgeName);
+    if (br?.kind !== 'bridge') return;
+    const state = this.bridges.get(bridgeName);
+    const wasRunning = br.running;
+    if (!state || !bridgeCarrierCheck(this, br)) return;
+    // addrconf_notify NETDEV_CHANGE: a device configured since it came up (IF_READY) keeps its
+    // addresses through a carrier loss and is not configured again, so its link-local address
+    // stays the one made from the MAC it had then, though the MAC has followed the ports since.
+    if (!wasRunning && br.running && !state.ifReady) {
+      addrconfDeviceUp(this, br);
+      state.ifReady = true;
+    }
+    if (wasRunning && !br.running) addrconfDeviceDown(this, br, true);
+  }
+
   device(name: string): NetDevice {
     const d = this.devices.get(name);
     if (!d) throw new ConfigError('ENODEV');
@@ -90,16 +162,22 @@ export class Host {
     const peer = dev.peer;
     const peerWasRunning = peer?.running ?? false;
     dev.adminUp = up;
+    // br_dev_open / br_dev_stop enable and disable the ports; with none, the carrier is left as it is.
+    if (dev.kind === 'bridge' && bridgePorts(this, dev).length > 0) bridgeCarrierCheck(this, dev);
     if (up) {
       if (dev.running) addrconfDeviceUp(this, dev);
     } else {
       addrconfDeviceDown(this, dev);
     }
+    const br = this.bridges.get(dev.name);
+    if (br) br.ifReady = up && dev.running;
     if (peer) {
       const peerHost = this.world.host(peer.hostName);
       if (peerWasRunning && !peer.running) addrconfDeviceDown(peerHost, peer, true);
       if (!peerWasRunning && peer.running) addrconfDeviceUp(peerHost, peer);
+      if (peer.master !== undefined) peerHost.updateBridgeCarrier(peer.master);
     }
+    if (dev.master !== undefined) this.updateBridgeCarrier(dev.master);
   }
 
   /** `sysctl -w net.ipv6.conf.WHICH.KEY=VALUE`. */

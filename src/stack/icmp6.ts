@@ -120,6 +120,7 @@ export function icmpv6SendError(host: Host, orig: Skb, type: 1 | 2 | 3 | 4, code
         ? { kind: 'param-problem', code, pointer: info, invoking }
         : { kind: type === 1 ? 'dest-unreach' : 'time-exceeded', code, invoking };
   const r = ip6SendLocal(host, {
+    kernelInternal: true,
     dst: ip.src,
     ...(src ? { src } : {}),
     nextHeader: IPPROTO.ICMPV6,
@@ -153,6 +154,7 @@ export function icmpv6Rcv(host: Host, dev: NetDevice, skb: Skb, ip: Ipv6Repr, of
       host.trace(skb.id, { kind: 'delivered', to: 'icmp6 echo responder' });
       // icmpv6_echo_reply: from the address asked (unless multicast), same id, seq and data.
       ip6SendLocal(host, {
+        kernelInternal: true,
         dst: ip.src,
         ...(isMulticast(ip.dst) ? {} : { src: ip.dst }),
         nextHeader: IPPROTO.ICMPV6,

@@ -7,6 +7,7 @@ import { type Ipv6Repr, parseIpv6 } from '../wire/ipv6.js';
 import { formatIpv6Address } from '../wire/ipv6-address.js';
 import { ETHERTYPE_IPV6, IPPROTO } from '../wire/proto.js';
 import { addrScope, isLoopback, isMember, isMulticast } from './addrconf.js';
+import { brHandleFrame } from './bridge.js';
 import type { Host } from './host.js';
 import { icmpv6Rcv, icmpv6SendError } from './icmp6.js';
 import { ip6Forward } from './ip6-forward.js';
@@ -42,6 +43,15 @@ export function netifReceive(
   }
   dev.stats.rx_packets++;
   dev.stats.rx_bytes += frame.length;
+  // rx_handler: a bridge port hands every frame to its bridge, not to the IP stack.
+  if (dev.master !== undefined) {
+    if (frame.length < 14) {
+      host.drop(skbRef, 'rx_length_errors', 'runt frame');
+      return;
+    }
+    brHandleFrame(host, dev, frame, pkt, csumPartial);
+    return;
+  }
   const eth = parseEthernet(frame);
   if (!eth.ok) {
     dev.stats.rx_dropped++;

@@ -53,6 +53,12 @@ export interface OutputRequest {
    * tcpdump shows as "incorrect"; it is completed only where something needs the bytes (xfrm).
    */
   readonly checksumOffload?: { readonly offset: number };
+  /**
+   * Built by the kernel itself (ICMPv6 replies and errors, neighbour discovery), which calls
+   * xfrm_lookup and not xfrm_lookup_route: a template without SA is an error there, the packet is
+   * freed before it is counted or passes OUTPUT (there is no blackhole route for it).
+   */
+  readonly kernelInternal?: boolean;
 }
 
 /** The route an output lookup found: the device and next hop, or the errno the sender gets. */
@@ -161,6 +167,11 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
   };
   host.trace(id, { kind: 'created', summary: `${formatIpv6Address(src)} > ${formatIpv6Address(req.dst)}: ${req.summary}` });
   host.trace(id, { kind: 'route', result: describeRoute(rt) });
+  if (req.kernelInternal && decision.kind === 'no-state') {
+    host.trace(id, { kind: 'xfrm', seam: 'out', detail: decision.detail });
+    host.dropCounted(skb, decision.counter, `xfrm: ${decision.detail}; xfrm_lookup fails, the kernel frees its own packet`);
+    return { ok: true, pkt: id };
+  }
   host.count('Ip6OutRequests');
   if (isMulticast(req.dst)) host.count('Ip6OutMcastPkts');
   if (req.nextHeader === 58 && req.icmpType !== undefined) {

@@ -41,6 +41,7 @@ export function sendNs(
   // Enhanced DAD (RFC 7527): the probe carries a 6-byte nonce option (ND_OPT_NONCE, type 14).
   if (nonce) options.push({ kind: 'unknown', type: ND_OPT_NONCE, data: nonce });
   ip6SendLocal(host, {
+    kernelInternal: true,
     dst,
     src,
     oif: dev.name,
@@ -59,6 +60,7 @@ export function sendNs(
 /** ndisc_send_rs: from the link-local address to ff02::2 (all routers), with the source link-layer option. */
 export function sendRs(host: Host, dev: NetDevice, src: Ipv6Address): void {
   ip6SendLocal(host, {
+    kernelInternal: true,
     dst: ALL_ROUTERS,
     src,
     oif: dev.name,
@@ -84,6 +86,7 @@ export function sendNa(
   const options = flags.llinfo ? [{ kind: 'target-ll-addr' as const, address: dev.mac }] : [];
   const fl = [flags.router && 'router', flags.solicited && 'solicited', flags.override && 'override'].filter(Boolean).join(', ');
   ip6SendLocal(host, {
+    kernelInternal: true,
     dst,
     src: target,
     oif: dev.name,

@@ -33,7 +33,7 @@ export function defaultDevConf(which: 'all' | 'default'): Ipv6DevConf {
   };
 }
 
-export type DeviceKind = 'loopback' | 'veth';
+export type DeviceKind = 'loopback' | 'veth' | 'bridge';
 
 /** One frame as `tcpdump -i IF` records it. */
 export interface CaptureRecord {
@@ -87,6 +87,10 @@ export interface DeviceStats {
 export class NetDevice {
   adminUp = false;
   peer?: NetDevice;
+  /** The bridge this device is a port of (`ip link set DEV master BR`). */
+  master?: string;
+  /** For a bridge: its carrier (on when created, then on while some port forwards), kept by the host. */
+  portCarrier = false;
   readonly captures = new Set<Capture>();
   readonly stats: DeviceStats = { rx_packets: 0, rx_bytes: 0, tx_packets: 0, tx_bytes: 0, rx_dropped: 0, tx_dropped: 0 };
 
@@ -95,7 +99,8 @@ export class NetDevice {
     public name: string,
     readonly ifindex: number,
     readonly kind: DeviceKind,
-    readonly mac: MacAddress,
+    /** Fixed for a veth; a bridge's follows its ports (br_stp_recalculate_bridge_id). */
+    public mac: MacAddress,
     public mtu: number,
     /** net.ipv6.conf.IF.*, copied from `default` when the device was created. */
     readonly conf: Ipv6DevConf,
@@ -104,6 +109,7 @@ export class NetDevice {
   /** A veth has carrier only while both ends are up (veth_open/veth_close); lo always has it. */
   get carrier(): boolean {
     if (this.kind === 'loopback') return true;
+    if (this.kind === 'bridge') return this.portCarrier;
     return this.adminUp && !!this.peer?.adminUp;
   }
 

@@ -216,6 +216,25 @@ export class TcpSocket {
     return { ok: false, errno: 'EAGAIN' };
   }
 
+  /**
+   * shutdown(2) with SHUT_WR (tcp_shutdown): a FIN after the data, as close sends it, but the socket
+   * stays the application's and goes on reading until the peer's FIN.
+   */
+  shutdownWrite(): { readonly ok: true } | { readonly ok: false; readonly errno: Errno } {
+    if (this.state === 'ESTABLISHED' || this.state === 'SYN_RECV') {
+      this.setState('FIN_WAIT1');
+      this.sendFin();
+      return { ok: true };
+    }
+    if (this.state === 'CLOSE_WAIT') {
+      this.setState('LAST_ACK');
+      this.sendFin();
+      return { ok: true };
+    }
+    // Already shut (FIN_WAIT*, CLOSING, LAST_ACK, TIME_WAIT) is a no-op; never connected is ENOTCONN.
+    return this.state === 'CLOSE' || this.state === 'LISTEN' || this.state === 'SYN_SENT' ? { ok: false, errno: 'ENOTCONN' } : { ok: true };
+  }
+
   /** close(2): a FIN after the data (tcp_close -> tcp_send_fin); a listener or unconnected socket just goes. */
   close(): void {
     switch (this.state) {

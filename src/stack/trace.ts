@@ -95,6 +95,8 @@ function renderStep(e: TraceEvent): string {
       return `   -- ${s.from}${s.to ? ` > ${s.to}` : ''}  ${s.summary}`;
     case 'rx':
       return col('rx', s.dev);
+    case 'bridge':
+      return col('bridge', s.detail);
     case 'queued':
       return col('queued', s.detail);
     case 'delivered':

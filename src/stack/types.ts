@@ -33,6 +33,7 @@ export type TraceStep =
   | { readonly kind: 'nd'; readonly detail: string }
   | { readonly kind: 'xfrm'; readonly seam: 'out' | 'fwd' | 'in' | 'decap' | 'encap'; readonly detail: string }
   | { readonly kind: 'wire'; readonly from: string; readonly to?: string; readonly summary: string }
+  | { readonly kind: 'bridge'; readonly detail: string }
   | { readonly kind: 'rx'; readonly dev: string }
   | { readonly kind: 'queued'; readonly detail: string }
   | { readonly kind: 'delivered'; readonly to: string }

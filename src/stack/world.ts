@@ -2,6 +2,7 @@
 
 import { createRandom, type Random } from '../crypto/random.js';
 import { ConfigError } from '../errors.js';
+import { brDevXmit } from './bridge.js';
 import { VirtualClock } from './clock.js';
 import { Host } from './host.js';
 import { netifReceive } from './ip6-input.js';
@@ -80,6 +81,12 @@ export class World {
     const now = this.clock.nowUs;
     dev.stats.tx_packets++;
     dev.stats.tx_bytes += frame.length;
+    if (dev.kind === 'bridge') {
+      // br_dev_xmit: the bridge's own frames go out by its ports, as the fdb says.
+      dev.tap(now, frame, 'out');
+      brDevXmit(host, dev, frame, pkt, csumPartial);
+      return true;
+    }
     if (dev.kind === 'loopback') {
       dev.tap(now, frame, 'out');
       this.clock.schedule(0, () => netifReceive(host, dev, frame, pkt, false, csumPartial));
@@ -90,6 +97,14 @@ export class World {
     const peerHost = this.host(peer.hostName);
     this.clock.schedule(0, () => netifReceive(peerHost, peer, frame, pkt, true, csumPartial));
     return true;
+  }
+
+  /**
+   * A frame arrives on `dev` from inside the host (br_pass_frame_up: a bridge hands a frame up
+   * its own device); captures on `dev` see it as received.
+   */
+  receive(host: Host, dev: NetDevice, frame: Uint8Array, pkt: number, csumPartial?: Skb['csumPartial']): void {
+    netifReceive(host, dev, frame, pkt, true, csumPartial);
   }
 
   /** Runs timers until nothing is pending or `limitUs` of virtual time has passed. */

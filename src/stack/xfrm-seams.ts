@@ -31,7 +31,26 @@ export interface Flow6 {
 
 /** xfrm_lookup_with_ifid for a locally generated or forwarded flow; `loopback` when the route's device is lo. */
 export function xfrmLookupOutput(host: Host, flow: Flow6, loopback: boolean): XfrmOutputDecision {
-  return host.xfrm.lookupOutput({ family: 'inet6', ifId: 0, ...flow }, outputContext(host, loopback));
+  const d = host.xfrm.lookupOutput({ family: 'inet6', ifId: 0, ...flow }, outputContext(host, loopback));
+  armXfrmTimers(host);
+  return d;
+}
+
+/**
+ * The SAs' timers (lifetimes, larval expiry) on the world's clock: one clock timer per host at the
+ * SAD's earliest deadline, moved earlier when a lookup, a packet or a command adds an earlier one.
+ */
+export function armXfrmTimers(host: Host): void {
+  const due = host.xfrm.sad.nextTimerUs();
+  const clock = host.world.clock;
+  if (due === undefined || (host.xfrmTimer && host.xfrmTimer.atUs <= due)) return;
+  if (host.xfrmTimer) clock.cancel(host.xfrmTimer.id);
+  const id = clock.schedule(Math.max(0, due - clock.nowUs), () => {
+    host.xfrmTimer = undefined;
+    host.xfrm.runTimers(clock.nowUs);
+    armXfrmTimers(host);
+  });
+  host.xfrmTimer = { id, atUs: due };
 }
 
 /**
@@ -59,7 +78,9 @@ export function xfrmPolicyCheck(host: Host, dir: 'in' | 'fwd', skb: Skb, oif: nu
 
 /** xfrm6_rcv: the AH (51) or ESP (50) header at `offset`, with skb->mark as PREROUTING left it. */
 export function xfrmReceive(host: Host, skb: Skb, proto: 50 | 51, offset: number): XfrmInputResult {
-  return host.xfrm.receive(skb.bytes, proto, offset, skb.secPath, { nowUs: host.world.clock.nowUs, mark: skb.mark });
+  const r = host.xfrm.receive(skb.bytes, proto, offset, skb.secPath, { nowUs: host.world.clock.nowUs, mark: skb.mark });
+  armXfrmTimers(host);
+  return r;
 }
 
 function outputContext(host: Host, loopback: boolean): XfrmOutputContext {

@@ -59,10 +59,23 @@ describe('parseIpInvocation() global options', () => {
   });
 
   test('options whose output the model does not print fail loudly', () => {
-    for (const o of ['-j', '-json', '-br', '-r', '-t', '-h', '-iec', '-N', '-a', '-c', '-color=never', '-V', '-batch', '-0']) {
+    for (const o of ['-j', '-json', '-r', '-t', '-h', '-iec', '-N', '-a', '-c', '-color=never', '-V', '-batch', '-0']) {
       const inv = parseIpInvocation([o, 'x', 'link']);
       expect(inv.kind, o).toBe('fail');
       expect(inv.kind === 'fail' && inv.result.stderr, o).toMatch(/not modelled/);
+    }
+  });
+
+  test('-br and -brief set brief for ip link; brief output of other objects is not modelled', () => {
+    for (const o of ['-br', '-brief', '--brief']) {
+      const inv = parseIpInvocation([o, 'link', 'show']);
+      expect(inv.kind === 'ok' && inv.opts.brief, o).toBe(true);
+    }
+    const plain = parseIpInvocation(['link']);
+    expect(plain.kind === 'ok' && plain.opts.brief).toBeFalsy();
+    for (const obj of ['addr', 'route', 'neigh', 'xfrm']) {
+      const inv = parseIpInvocation(['-br', obj]);
+      expect(inv.kind === 'fail' && inv.result.stderr, obj).toMatch(/ip -brief .*: not modelled/);
     }
   });
 

@@ -174,3 +174,158 @@ describe('rejected ip link commands', () => {
     }
   });
 });
+
+describe('bridges', () => {
+  test('ip link add type bridge, master and -br link: the mesh harness commands', () => {
+    const w = new World({ seed: 'ip-bridge' });
+    ip(w, 'netns add sw');
+    ip(w, 'netns add n1');
+    expect(ip(w, '-n sw link add br0 type bridge mcast_snooping 0').exitCode).toBe(0);
+    ip(w, '-n sw link set br0 up');
+    ip(w, '-n n1 link add eth0 address 02:00:00:00:00:01 type veth peer name p1 netns sw');
+    ip(w, '-n n1 link set eth0 up');
+    ip(w, '-n sw link set p1 up');
+    expect(ip(w, '-n sw link set p1 master br0').exitCode).toBe(0);
+    expect(w.host('sw').device('p1').master).toBe('br0');
+    expect(w.host('sw').device('br0').running).toBe(true);
+    expect(ip(w, '-n sw link show p1').stdout).toContain(' master br0 state UP ');
+    const brief = ip(w, '-n n1 -br link show eth0').stdout;
+    expect(brief.split(/\s+/)[2]).toBe('02:00:00:00:00:01');
+    expect(brief).toMatch(/^eth0@if\d+ +UP +02:00:00:00:00:01 <BROADCAST,MULTICAST,UP,LOWER_UP> \n$/);
+  });
+
+  test('what is not modelled about bridges says so (STP, other bridge options, -br addr)', () => {
+    const w = new World({ seed: 'ip-bridge' });
+    ip(w, 'netns add sw');
+    expect(ip(w, '-n sw link add br0 type bridge stp_state 1').stderr).toMatch(/not modelled/);
+    expect(ip(w, '-n sw link add br0 type bridge vlan_filtering 1').stderr).toMatch(/not modelled/);
+    expect(ip(w, '-n sw link add br0 type bridge mcast_snooping 256').stderr).toBe(
+      'Error: argument "256" is wrong: invalid mcast_snooping\n',
+    );
+    expect(w.host('sw').devices.has('br0')).toBe(false);
+    expect(ip(w, '-n sw -br addr').stderr).toMatch(/not modelled/);
+  });
+});
+
+/** Namespace sw with bridge br0 (up, no port yet) and veth p1/p2 to n1/n2 with the MACs fixtures/shell/ip/bridge.sh set. */
+function bridgeWorld(): World {
+  const w = new World({ seed: 'ip-bridge-oracle' });
+  for (const n of ['sw', 'n1', 'n2']) ip(w, `netns add ${n}`);
+  ip(w, '-n sw link set lo up');
+  ip(w, '-n sw link add br0 type bridge mcast_snooping 0');
+  ip(w, '-n sw link set br0 up');
+  ip(w, 'link add eth0 netns n1 address 02:00:00:00:01:01 type veth peer name p1 netns sw address 02:00:00:00:01:02');
+  ip(w, 'link add eth0 netns n2 address 02:00:00:00:02:01 type veth peer name p2 netns sw address 02:00:00:00:02:02');
+  return w;
+}
+
+describe('bridges against the oracle (fixtures/shell/ip/bridge.console.log, Linux 6.1)', () => {
+  test('a new bridge has a random MAC, and once up carrier and operstate UNKNOWN while it has no port', () => {
+    const w = new World({ seed: 'ip-bridge' });
+    ip(w, 'netns add sw');
+    expect(ip(w, '-n sw link add br0 type bridge').exitCode).toBe(0);
+    expect(ip(w, '-n sw link show br0').stdout).toMatch(
+      /^2: br0: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000\n {4}link\/ether ([0-9a-f]{2}:){5}[0-9a-f]{2} brd ff:ff:ff:ff:ff:ff\n$/,
+    );
+    ip(w, '-n sw link set br0 up');
+    expect(ip(w, '-n sw link show br0').stdout).toMatch(
+      /^2: br0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\n/,
+    );
+    expect(ip(w, '-n sw -br link show br0').stdout).toMatch(
+      /^br0 {14}UNKNOWN {8}([0-9a-f]{2}:){5}[0-9a-f]{2} <BROADCAST,MULTICAST,UP,LOWER_UP> \n$/,
+    );
+  });
+
+  test('with ports the bridge takes the lowest port MAC, has carrier only while a port runs, and ports say master br0', () => {
+    const w = bridgeWorld();
+    ip(w, '-n sw link set p1 master br0');
+    ip(w, '-n sw link set p1 up');
+    // The kernel printed UNKNOWN and UP without LOWER_UP here (before linkwatch ran); this is the settled state.
+    expect(ip(w, '-n sw link show br0').stdout).toBe(
+      '2: br0: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue state DOWN mode DEFAULT group default qlen 1000\n    link/ether 02:00:00:00:01:02 brd ff:ff:ff:ff:ff:ff\n',
+    );
+    ip(w, '-n n1 link set eth0 up');
+    expect(ip(w, '-n sw link show').stdout).toBe(
+      [
+        '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000',
+        '    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00',
+        '2: br0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000',
+        '    link/ether 02:00:00:00:01:02 brd ff:ff:ff:ff:ff:ff',
+        '3: p1@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master br0 state UP mode DEFAULT group default qlen 1000',
+        '    link/ether 02:00:00:00:01:02 brd ff:ff:ff:ff:ff:ff link-netns n1',
+        '4: p2@if2: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000',
+        '    link/ether 02:00:00:00:02:02 brd ff:ff:ff:ff:ff:ff link-netns n2',
+        '',
+      ].join('\n'),
+    );
+    expect(ip(w, '-n sw -br link show').stdout).toBe(
+      [
+        'lo               UNKNOWN        00:00:00:00:00:00 <LOOPBACK,UP,LOWER_UP> ',
+        'br0              UP             02:00:00:00:01:02 <BROADCAST,MULTICAST,UP,LOWER_UP> ',
+        'p1@if2           UP             02:00:00:00:01:02 <BROADCAST,MULTICAST,UP,LOWER_UP> ',
+        'p2@if2           DOWN           02:00:00:00:02:02 <BROADCAST,MULTICAST> ',
+        '',
+      ].join('\n'),
+    );
+    expect(ip(w, '-n n1 -br link show').stdout).toBe(
+      'lo               DOWN           00:00:00:00:00:00 <LOOPBACK> \neth0@if3         UP             02:00:00:00:01:01 <BROADCAST,MULTICAST,UP,LOWER_UP> \n',
+    );
+    ip(w, '-n sw link set p2 master br0');
+    ip(w, '-n sw link set p2 up');
+    ip(w, '-n n2 link set eth0 up');
+    expect(ip(w, '-n sw -o link show p2').stdout).toBe(
+      '4: p2@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master br0 state UP mode DEFAULT group default qlen 1000\\    link/ether 02:00:00:00:02:02 brd ff:ff:ff:ff:ff:ff link-netns n2\n',
+    );
+    ip(w, '-n sw link set p2 nomaster');
+    expect(ip(w, '-n sw link show p2').stdout).not.toContain('master');
+    ip(w, '-n sw link set p1 nomaster');
+    expect(ip(w, '-n sw -br link show br0').stdout).toBe(
+      'br0              DOWN           00:00:00:00:00:00 <NO-CARRIER,BROADCAST,MULTICAST,UP> \n',
+    );
+    ip(w, '-n sw link set br0 down');
+    expect(ip(w, '-n sw -br -s -o -6 link show br0').stdout).toBe(
+      'br0              DOWN           00:00:00:00:00:00 <BROADCAST,MULTICAST> \n',
+    );
+  });
+
+  test('a MAC given at creation stays; the other bridge options the oracle used are accepted', () => {
+    const w = bridgeWorld();
+    expect(ip(w, '-n sw link add br1 type bridge').exitCode).toBe(0);
+    expect(ip(w, '-n sw link add br2 type bridge stp_state 0').exitCode).toBe(0);
+    expect(ip(w, '-n sw link add br3 type bridge mcast_snooping 1').exitCode).toBe(0);
+    expect(ip(w, '-n sw link add br4 address 02:00:00:00:00:44 type bridge').exitCode).toBe(0);
+    ip(w, '-n sw link set p1 master br4');
+    expect(ip(w, '-n sw -br link show br4').stdout).toBe('br4              DOWN           02:00:00:00:00:44 <BROADCAST,MULTICAST> \n');
+    expect(ip(w, '-n sw link delete br3').exitCode).toBe(0);
+    expect(w.host('sw').bridges.has('br3')).toBe(false);
+  });
+
+  test("master refusals are the kernel's and iproute2's", () => {
+    const w = bridgeWorld();
+    ip(w, '-n sw link add br1 type bridge');
+    const cases: [string, string, number][] = [
+      ['-n sw link set br1 master br0', 'Error: Can not enslave a bridge to a bridge.\n', 2],
+      ['-n sw link set nosuch master br0', 'Cannot find device "nosuch"\n', 1],
+      ['-n sw link set p1 master nosuch', 'Error: argument "nosuch" is wrong: Device does not exist\n\n', 255],
+      ['-n sw link set p1 master lo', 'RTNETLINK answers: Operation not supported\n', 2],
+      ['-n sw link set p1 master p2', 'RTNETLINK answers: Operation not supported\n', 2],
+      ['-n sw link set lo master br0', 'RTNETLINK answers: Invalid argument\n', 2],
+    ];
+    for (const [line, err, rc] of cases) {
+      const r = ip(w, line);
+      expect(r.stderr, line).toBe(err);
+      expect(r.exitCode, line).toBe(rc);
+    }
+    expect(w.host('sw').device('p1').master).toBeUndefined();
+  });
+
+  test('deleting a port releases it from its bridge; deleting a bridge releases its ports', () => {
+    const w = bridgeWorld();
+    ip(w, '-n sw link set p1 master br0');
+    ip(w, '-n sw link set p2 master br0');
+    ip(w, '-n sw link delete p1');
+    expect(w.host('sw').device('br0').macText).toBe('02:00:00:00:02:02');
+    ip(w, '-n sw link delete br0');
+    expect(w.host('sw').device('p2').master).toBeUndefined();
+  });
+});

@@ -295,4 +295,22 @@ describe('TCP property', () => {
     ]);
     expect(srv!.recv().ok).toBe(true);
   });
+
+  test('shutdownWrite sends a FIN but keeps reading: the peer can still answer, and its FIN ends the connection', () => {
+    const w = pair();
+    const { cli, srv } = established(w);
+    expect(cli.shutdownWrite()).toEqual({ ok: true });
+    w.clock.runUntil(w.clock.nowUs + 100_000);
+    expect(cli.state).toBe('FIN_WAIT2');
+    expect(srv!.state).toBe('CLOSE_WAIT');
+    expect(srv!.send(new TextEncoder().encode('late'))).toEqual({ ok: true });
+    w.clock.runUntil(w.clock.nowUs + 100_000);
+    const got = cli.recv();
+    expect(got.ok && new TextDecoder().decode(got.data)).toBe('late');
+    srv!.close();
+    w.clock.runUntil(w.clock.nowUs + 100_000);
+    expect(cli.recv()).toEqual({ ok: true, data: new Uint8Array(0) });
+    expect(cli.state).toBe('TIME_WAIT');
+    expect(tcpSocket(w.host('a')).shutdownWrite()).toEqual({ ok: false, errno: 'ENOTCONN' });
+  });
 });
