@@ -1,8 +1,9 @@
-/** The text `ip xfrm state` and `ip xfrm policy` print for each SA and policy the kernel dumps (iproute2: ip/ipxfrm.c xfrm_state_info_print, xfrm_policy_info_print, xfrm_xfrma_print, xfrm_selector_print, xfrm_lifetime_print). */
+/** The text `ip xfrm state` and `ip xfrm policy` print for each SA and policy the kernel dumps, and `ip xfrm monitor` for each event (iproute2 6.1: ip/ipxfrm.c xfrm_state_info_print, xfrm_policy_info_print, xfrm_xfrma_print, xfrm_selector_print, xfrm_lifetime_print; ip/xfrm_state.c xfrm_state_print; ip/xfrm_policy.c xfrm_policy_print; ip/xfrm_monitor.c). */
 
 import { toHex } from '../wire/hex.js';
 import { formatIpv6Address } from '../wire/ipv6-address.js';
 import { XFRM_INF, type XfrmLifetimeConfig } from '../xfrm/lifetime.js';
+import type { XfrmEvent } from '../xfrm/namespace.js';
 import type { XfrmMode, XfrmPolicy, XfrmTmpl } from '../xfrm/policy.js';
 import type { XfrmState, XfrmStateSelector } from '../xfrm/state.js';
 import { type Family, IPPROTO, isIpsecProto, protoName, xfrmProtoName } from './ip-xfrm-parse.js';
@@ -177,10 +178,16 @@ function algo(out: Out, o: XfrmPrintOptions, prefix: string, type: string, name:
   else if (key && key.length > 0) out.put(`0x${toHex(key)}${o.stats > 0 ? ` (${key.length * 8} bits)` : ''}`);
 }
 
+/**
+ * Which attributes the kernel's message carries: a dump or SA notification has them all
+ * (copy_to_user_state_extra), an EXPIRE only the mark and if_id (build_expire).
+ */
+export type XfrmStateAttrs = 'all' | 'expire';
+
 /** The attributes of an SA dump, in xfrm_xfrma_print's order (XFRMA_LASTUSED is never printed by 6.1: see the report). */
-function stateAttributes(out: Out, o: XfrmPrintOptions, x: XfrmState, prefix: string): void {
+function stateAttributes(out: Out, o: XfrmPrintOptions, x: XfrmState, prefix: string, attrs: XfrmStateAttrs): void {
   const hasMark = x.mark.v !== 0 || x.mark.m !== 0;
-  const hasSmark = x.smark.v !== 0 || x.smark.m !== 0;
+  const hasSmark = attrs === 'all' && (x.smark.v !== 0 || x.smark.m !== 0);
   const smark = `output-mark 0x${(x.smark.v >>> 0).toString(16)}/0x${(x.smark.m >>> 0).toString(16)}`;
   if (hasMark) {
     out.put(`\tmark ${altHex(x.mark.v)}/${altHex(x.mark.m)} `);
@@ -189,6 +196,10 @@ function stateAttributes(out: Out, o: XfrmPrintOptions, x: XfrmState, prefix: st
   } else if (hasSmark) {
     out.put(`\t${smark}`);
     out.sl();
+  }
+  if (attrs === 'expire') {
+    ifIdLine(out, x, prefix);
+    return;
   }
   const { auth, aead, enc, comp } = x.algos;
   if (auth) {
@@ -236,28 +247,34 @@ function stateAttributes(out: Out, o: XfrmPrintOptions, x: XfrmState, prefix: st
     }
     out.sl();
   }
-  if (x.ifId) {
-    out.put(`${prefix}if_id ${altHex(x.ifId)}`);
-    out.sl();
-  }
+  ifIdLine(out, x, prefix);
   if (x.tfcpad) {
     out.put(`${prefix}tfcpad ${x.tfcpad >>> 0}`);
     out.sl();
   }
 }
 
-/** One SA as `ip [-s] [-o] xfrm state` prints it (xfrm_state_print), record newline included. */
-export function formatState(x: XfrmState, o: XfrmPrintOptions): string {
+function ifIdLine(out: Out, x: { readonly ifId: number }, prefix: string): void {
+  if (!x.ifId) return;
+  out.put(`${prefix}if_id ${altHex(x.ifId)}`);
+  out.sl();
+}
+
+/**
+ * One SA as `ip [-s] [-o] xfrm state` prints it (xfrm_state_print), record newline included;
+ * `attrs` says which attributes the message had.
+ */
+export function formatState(x: XfrmState, o: XfrmPrintOptions, attrs: XfrmStateAttrs = 'all'): string {
   const out = new Out(o.oneline);
   const prefix = '\t';
   idInfo(out, o, x, isIpsecProto(x.proto), '', '');
   out.put(`${prefix}replay-window ${x.replay.legacyWindow} `);
   if (o.stats > 0) out.put(`seq 0x${String(x.kmSeq >>> 0).padStart(8, '0')} `);
   if (o.stats > 0 || x.flags) out.put(`flag ${flagNames(x.flags, STATE_FLAGS)}`);
-  if (o.stats > 0 && x.extraFlags) out.put(`extra_flag ${flagNames(x.extraFlags, EXTRA_FLAGS)}`);
+  if (o.stats > 0 && x.extraFlags && attrs === 'all') out.put(`extra_flag ${flagNames(x.extraFlags, EXTRA_FLAGS)}`);
   if (o.stats > 0) out.put(` (0x${mask8(x.flags)})`);
   out.sl();
-  stateAttributes(out, o, x, prefix);
+  stateAttributes(out, o, x, prefix, attrs);
   if (!isZeroSelector(x.sel)) selector(out, o, x.sel, x.family, `${prefix}sel `);
   if (o.stats > 0) {
     lifetimeConfig(out, x.lft, prefix);
@@ -277,18 +294,26 @@ export function formatState(x: XfrmState, o: XfrmPrintOptions): string {
 }
 
 /**
- * One policy as `ip [-o] xfrm policy` prints it. With -s iproute2 also prints the policy's index,
- * lifetimes and add/use times, which the model does not keep: the caller refuses -s before this.
+ * One policy as `ip [-o] xfrm policy` prints it (xfrm_policy_info_print). With -s iproute2 also
+ * prints the policy's index, lifetimes and add/use times, which the model does not keep: the
+ * caller refuses -s before this. `frame` is the prefix of the lines after the first and the
+ * title before the selector, as an ACQUIRE prints its policy ("    ", "  policy ").
  */
-export function formatPolicy(p: XfrmPolicy, o: XfrmPrintOptions): string {
+export function formatPolicy(
+  p: XfrmPolicy,
+  o: XfrmPrintOptions,
+  frame: { prefix: string; title: string } = { prefix: '', title: '' },
+): string {
   if (o.stats > 0) throw new Error('formatPolicy: -s needs the policy lifetimes, which the model does not keep');
   const out = new Out(o.oneline);
-  selector(out, o, p.selector, p.selector.family, '');
-  out.put(`\tdir ${p.dir} `);
+  const buf = `${frame.prefix}\t`;
+  selector(out, o, p.selector, p.selector.family, frame.title);
+  out.put(`${buf}dir ${p.dir} `);
   if (p.action === 'block') out.put('action block ');
   out.put(`priority ${p.priority >>> 0} ptype ${p.ptype} `);
   if (p.flags) out.put(`flag ${flagNames(p.flags, POLICY_FLAGS)}`);
   out.sl();
+  // xfrm_xfrma_print writes the mark line without the prefix.
   if (p.mark.v !== 0 || p.mark.m !== 0) {
     out.put(`\tmark ${altHex(p.mark.v)}/${altHex(p.mark.m)} `);
     out.sl();
@@ -299,18 +324,65 @@ export function formatPolicy(p: XfrmPolicy, o: XfrmPrintOptions): string {
       o,
       { family: t.family, saddr: t.src, daddr: t.dst, proto: t.proto, spi: t.spi, reqid: t.reqid, mode: t.mode },
       false,
-      '\t',
-      '\ttmpl ',
+      buf,
+      `${buf}tmpl `,
     );
     if (t.level === 'use') {
-      out.put('\t\tlevel use ');
+      out.put(`${buf}\tlevel use `);
       out.sl();
     }
   }
-  if (p.ifId) {
-    out.put(`\tif_id ${altHex(p.ifId)}`);
-    out.sl();
-  }
+  ifIdLine(out, p, buf);
   if (o.oneline) out.put('\n');
   return out.text;
+}
+
+/** Removes the record newline `-o` ends a record with, so more can follow on its line. */
+function unterminated(text: string, o: XfrmPrintOptions): string {
+  return o.oneline && text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
+/**
+ * One event as `ip [-o] xfrm monitor` prints it (xfrm_accept_msg): SAs and policies as a dump
+ * shows them after "Updated ", "Deleted " or "Expired " (an EXPIRE then adds its `hard` flag),
+ * flushes as one line, an ACQUIRE as its SA's protocol, the flow's selector, the policy indented,
+ * and an empty line. The caller refuses -s, which needs policy lifetimes the model does not keep.
+ */
+export function formatXfrmEvent(e: XfrmEvent, o: XfrmPrintOptions): string {
+  const sl = o.oneline ? '\\' : '\n';
+  const end = o.oneline ? '\n' : '';
+  switch (e.type) {
+    case 'newsa':
+      return formatState(e.state, o);
+    case 'updsa':
+      return `Updated ${formatState(e.state, o)}`;
+    case 'delsa':
+      return `Deleted ${formatState(e.state, o)}`;
+    case 'expire':
+      return `Expired ${unterminated(formatState(e.state, o, 'expire'), o)}\thard ${e.hard ? 1 : 0}${sl}${end}`;
+    case 'flushsa':
+      return `Flushed state proto ${xfrmProtoName(e.proto)}${sl}${end}`;
+    case 'newpolicy':
+      return formatPolicy(e.policy, o);
+    case 'updpolicy':
+      return `Updated ${formatPolicy(e.policy, o)}`;
+    case 'delpolicy':
+      return `Deleted ${formatPolicy(e.policy, o)}`;
+    case 'flushpolicy':
+      return `Flushed policy ptype ${e.ptype} ${sl}${end}`;
+    case 'acquire': {
+      const x = e.state;
+      const out = new Out(o.oneline);
+      // xfrm_acquire_print: the message's id is the larval SA's (spi 0 until allocspi answers).
+      out.put(`acquire proto ${xfrmProtoName(x.proto)} `);
+      if (x.spi) out.put(`spi 0x${hex8(x.spi)} `);
+      out.sl();
+      const family = x.sel.family !== 'unspec' ? x.sel.family : e.policy.selector.family;
+      selector(out, o, x.sel, family, '  sel ');
+      out.put(unterminated(formatPolicy(e.policy, o, { prefix: '    ', title: '  policy ' }), o));
+      out.sl();
+      if (o.oneline) out.put('\n');
+      return out.text;
+    }
+  }
 }

@@ -86,7 +86,8 @@ function doXfrm(argv: readonly string[], ctx: IpXfrmContext): CommandResult {
   if (w === undefined) return usage();
   if (matches(w, 'state') || matches(w, 'sa')) return doState(argv, ctx);
   if (matches(w, 'policy')) return doPolicy(argv, ctx);
-  if (matches(w, 'monitor')) return notModelled('ip xfrm monitor');
+  // `ip xfrm monitor` keeps running: ip.ts hands it to ipXfrmMonitor, which needs the job table.
+  if (matches(w, 'monitor')) return notModelled('ip xfrm monitor outside the ip command');
   return usage();
 }
 
@@ -443,8 +444,8 @@ function stateModify(a: Args, st: ParseState, ctx: IpXfrmContext, update: boolea
         ? { replay: { seq: replay.seq, oseq: replay.oseq } }
         : {}),
   };
-  if (update) ctx.xfrm.sad.update(init, ctx.nowUs);
-  else ctx.xfrm.sad.add(init, ctx.nowUs);
+  const change = update ? ctx.xfrm.sad.update(init, ctx.nowUs) : ctx.xfrm.sad.add(init, ctx.nowUs);
+  ctx.xfrm.notify(change.events);
   return result('');
 }
 
@@ -544,7 +545,7 @@ function stateGetOrDelete(a: Args, st: ParseState, ctx: IpXfrmContext, del: bool
     ...(mark.m & mark.v ? { mark } : {}),
   };
   if (del) {
-    ctx.xfrm.sad.delete(sid);
+    ctx.xfrm.notify(ctx.xfrm.sad.delete(sid).events);
     return result('');
   }
   return result(formatState(ctx.xfrm.sad.get(sid), printOptions(ctx, st)));
@@ -606,6 +607,7 @@ function stateListOrDeleteAll(a: Args, st: ParseState, ctx: IpXfrmContext, delet
   }
   for (;;) {
     const round = ctx.xfrm.sad.deleteAll(match);
+    ctx.xfrm.notify(round.events);
     const failed = round.failed[0];
     // rtnl_send_check reports the first refusal of the batch with perror().
     if (failed) return result('', `Failed to send delete-all request\n: ${ERRNO_TEXT[failed.errno]}\n`, 1);
@@ -627,7 +629,7 @@ function stateFlush(a: Args, ctx: IpXfrmContext): CommandResult {
     if (proto === undefined) invarg('XFRM-PROTO value is invalid', a.cur());
     a.step();
   }
-  ctx.xfrm.sad.flush(proto ?? 0);
+  ctx.xfrm.notify(ctx.xfrm.sad.flush(proto ?? 0).events);
   return result('');
 }
 
@@ -804,8 +806,9 @@ function policyModify(a: Args, st: ParseState, ctx: IpXfrmContext, update: boole
     ...(mark.m ? { mark } : {}),
     ...(ifId !== undefined ? { ifId } : {}),
   };
-  if (update) ctx.xfrm.spd.update(init);
-  else ctx.xfrm.spd.add(init);
+  // xfrm_add_policy reports the message type it got: an update that adds is still "Updated".
+  if (update) ctx.xfrm.notify([{ type: 'updpolicy', policy: ctx.xfrm.spd.update(init) }]);
+  else ctx.xfrm.notify([{ type: 'newpolicy', policy: ctx.xfrm.spd.add(init) }]);
   return result('');
 }
 
@@ -865,7 +868,7 @@ function policyGetOrDelete(a: Args, st: ParseState, ctx: IpXfrmContext, del: boo
     ? { by: 'index' as const, index, ...common }
     : { by: 'selector' as const, selector: makeSelector({ family: sel.family ?? 'inet', ...selectorInit(sel) }), ...common };
   if (del) {
-    ctx.xfrm.spd.delete(pid);
+    ctx.xfrm.notify([{ type: 'delpolicy', policy: ctx.xfrm.spd.delete(pid) }]);
     return result('');
   }
   const p = ctx.xfrm.spd.get(pid);
@@ -949,7 +952,8 @@ function policyListOrDeleteAll(a: Args, st: ParseState, ctx: IpXfrmContext, dele
     for (const p of doomed) {
       // xfrm_policy_keep sends index, dir, mark and if_id but no type: the kernel assumes main.
       try {
-        ctx.xfrm.spd.delete({ by: 'index', dir: p.dir, index: p.index, mark: p.mark, ifId: p.ifId });
+        const gone = ctx.xfrm.spd.delete({ by: 'index', dir: p.dir, index: p.index, mark: p.mark, ifId: p.ifId });
+        ctx.xfrm.notify([{ type: 'delpolicy', policy: gone }]);
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         firstError ??= e;
@@ -969,7 +973,11 @@ function policyFlush(a: Args, ctx: IpXfrmContext): CommandResult {
     ptype = parsePtype(a.cur());
     a.step();
   }
-  ctx.xfrm.spd.flush(ptype ?? 'main');
+  const type = ptype ?? 'main';
+  // xfrm_policy_flush finds nothing of the type -> ESRCH, which xfrm_flush_policy answers with success and no event.
+  const flushed = ctx.xfrm.spd.list().some((p) => p.ptype === type);
+  ctx.xfrm.spd.flush(type);
+  if (flushed) ctx.xfrm.notify([{ type: 'flushpolicy', ptype: type }]);
   return result('');
 }
 

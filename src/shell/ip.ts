@@ -1,5 +1,6 @@
 /** The `ip` command: global options, `-n NS`, `ip netns exec`, and each object's handler (iproute2 6.1: ip/ip.c do_cmd, ip/ipnetns.c netns_exec). */
 
+import { armXfrmTimers } from '../stack/xfrm-seams.js';
 import { type CommandResult, failure, notModelled } from './command.js';
 import { ipAddr } from './ip-addr.js';
 import { type IpContext, matches, parseIpInvocation, resolveIpHost } from './ip-args.js';
@@ -8,6 +9,7 @@ import { ipNeigh } from './ip-neigh.js';
 import { ipNetns } from './ip-netns.js';
 import { ipRoute } from './ip-route.js';
 import { ipXfrm } from './ip-xfrm.js';
+import { ipXfrmMonitor } from './ip-xfrm-monitor.js';
 import { NETNS_VAR, quoteArgs, type SimCommand, type SimContext } from './runtime.js';
 
 type ObjectHandler = (args: readonly string[], ctx: IpContext) => CommandResult;
@@ -18,13 +20,17 @@ const OBJECT_HANDLERS: Readonly<Record<string, ObjectHandler>> = {
   address: ipAddr,
   route: ipRoute,
   neighbor: ipNeigh,
-  xfrm: (args, ctx) =>
-    ipXfrm(args, {
+  xfrm: (args, ctx) => {
+    const r = ipXfrm(args, {
       xfrm: ctx.host.xfrm,
       nowUs: ctx.world.clock.nowUs,
       opts: ctx.opts,
       links: { indexOf: (name) => ctx.host.devices.get(name)?.ifindex, nameOf: (i) => ctx.host.deviceByIndex(i)?.name },
-    }),
+    });
+    // An added SA may carry time limits: its timers join the world's clock.
+    armXfrmTimers(ctx.host);
+    return r;
+  },
 };
 
 export const ipCommand: SimCommand = (argv, ctx) => {
@@ -33,6 +39,15 @@ export const ipCommand: SimCommand = (argv, ctx) => {
   if (inv.object === 'netns' && inv.args[0] !== undefined && matches(inv.args[0], 'exec')) return netnsExec(inv.args.slice(1), ctx);
   const host = resolveIpHost(ctx.world, ctx.host, inv.netns);
   if ('exitCode' in host) return host;
+  // `ip xfrm monitor` keeps listening after the command line: it becomes a job of the shell.
+  if (inv.object === 'xfrm' && inv.args[0] !== undefined && inv.args[0] !== '' && matches(inv.args[0], 'monitor'))
+    return ipXfrmMonitor(inv.args.slice(1), {
+      xfrm: host.xfrm,
+      opts: inv.opts,
+      ifName: (i) => host.deviceByIndex(i)?.name,
+      jobs: ctx.jobs,
+      ...(ctx.background ? { background: ctx.background } : {}),
+    });
   const handler = OBJECT_HANDLERS[inv.object];
   if (!handler) return notModelled(`ip ${inv.object}`);
   return handler(inv.args, { world: ctx.world, host, opts: inv.opts });

@@ -4,6 +4,7 @@ import { ERRNO_TEXT, type Errno } from '../errors.js';
 import { addrScope, isMulticast, SCOPE, selectSourceAddress } from '../stack/addrconf.js';
 import { routeOutput } from '../stack/ip6-output.js';
 import { PingSocket } from '../stack/ping.js';
+import { udpEphemeralPort } from '../stack/udp.js';
 import { xfrmLookupOutput } from '../stack/xfrm-seams.js';
 import { formatIpv6Address, type Ipv6Address, parseIpv6Address } from '../wire/ipv6-address.js';
 import { type CommandResult, notModelled } from './command.js';
@@ -302,8 +303,10 @@ function connectProbe(ctx: StackContext, dst: Ipv6Address, opts: Options): { src
   const src = selectSourceAddress(host, dst, rt.dev.name);
   if (!src) return { errno: 'EADDRNOTAVAIL' };
   const oif = opts.device !== undefined ? (host.devices.get(opts.device)?.ifindex ?? 0) : 0;
+  // connect() on the probe socket autobinds it first (inet_autobind): its flows carry that port.
+  const sport = udpEphemeralPort(host, undefined) ?? 0;
   for (let i = 0; i < CONNECT_PROBE_LOOKUPS; i++) {
-    const flow = { src, dst, proto: 17, sport: 0, dport: PROBE_PORT, oif, mark: opts.mark ?? 0 };
+    const flow = { src, dst, proto: 17, sport, dport: PROBE_PORT, oif, mark: opts.mark ?? 0 };
     const d = xfrmLookupOutput(host, flow, rt.dev.kind === 'loopback');
     if (d.kind === 'block') return { errno: 'EPERM' };
     if (d.kind === 'error') return { errno: d.errno };

@@ -1,4 +1,4 @@
-/** The /proc and /sys files a scenario script reads or writes: net.ipv6.conf sysctls, snmp6, xfrm_stat, if_inet6, device statistics (kernel: net/ipv6/addrconf.c addrconf_sysctl, kernel/sysctl.c proc_dointvec, net/ipv6/proc.c, net/xfrm/xfrm_proc.c, net/core/net-sysfs.c). */
+/** The /proc and /sys files a scenario script reads or writes: net.ipv6.conf and net.core.xfrm_* sysctls, snmp6, xfrm_stat, if_inet6, device statistics (kernel: net/ipv6/addrconf.c addrconf_sysctl, net/xfrm/xfrm_sysctl.c, kernel/sysctl.c proc_dointvec, proc_douintvec, net/ipv6/proc.c, net/xfrm/xfrm_proc.c, net/core/net-sysfs.c). */
 
 import { ERRNO_TEXT, type Errno } from '../errors.js';
 import { addrScope, isLoopback, SCOPE } from '../stack/addrconf.js';
@@ -7,6 +7,7 @@ import type { DeviceStats } from '../stack/netdev.js';
 import { ICMP6_IN_COUNTER, ICMP6_OUT_COUNTER, SNMP6_IP } from '../stack/snmp6.js';
 import type { World } from '../stack/world.js';
 import { toHex } from '../wire/hex.js';
+import type { XfrmSysctlName } from '../xfrm/namespace.js';
 import type { XfrmStats } from '../xfrm/stats.js';
 import { type CommandResult, failure, notModelled, result } from './command.js';
 
@@ -110,18 +111,42 @@ function isModelledDevConf(key: string): key is DevConfKey {
   return Object.hasOwn(MODELLED_DEVCONF, key);
 }
 
+/**
+ * net.core's xfrm files (xfrm_table, per namespace) and their handlers: proc_dointvec for the
+ * two ints, proc_douintvec for the two u32s.
+ */
+const XFRM_SYSCTLS: Readonly<Record<string, { readonly name: XfrmSysctlName; readonly unsigned: boolean }>> = {
+  xfrm_aevent_etime: { name: 'aeventEtime', unsigned: true },
+  xfrm_aevent_rseqth: { name: 'aeventRseqth', unsigned: true },
+  xfrm_larval_drop: { name: 'larvalDrop', unsigned: false },
+  xfrm_acq_expires: { name: 'acqExpires', unsigned: false },
+};
+
+const CORE_DIR = 'net/core/';
+
 /** A sysctl file under /proc/sys as the model resolves it. */
 export type SysctlFile =
   | { readonly kind: 'devconf'; readonly which: string; readonly key: DevConfKey }
+  | { readonly kind: 'xfrm'; readonly name: XfrmSysctlName; readonly unsigned: boolean }
   /** Exists in Linux 6.1 but the model has no value for it. */
   | { readonly kind: 'unmodelled'; readonly what: string }
   | { readonly kind: 'missing' };
+
+/** A file the model reads and writes. */
+export type ModelledSysctl = SysctlFile & { readonly kind: 'devconf' | 'xfrm' };
+
+export function isModelledSysctl(f: SysctlFile): f is ModelledSysctl {
+  return f.kind === 'devconf' || f.kind === 'xfrm';
+}
 
 /** Trees under /proc/sys whose every file the model knows (anything else is not modelled, never "missing"). */
 const DEVCONF_DIR = 'net/ipv6/conf/';
 
 /** Resolves a path relative to /proc/sys (`net/ipv6/conf/all/forwarding`). */
 export function resolveSysctl(rel: string, host: Host): SysctlFile {
+  // Of net/core only the xfrm files are modelled; the others are refused as not modelled.
+  const coreFile = rel.startsWith(CORE_DIR) ? rel.slice(CORE_DIR.length) : '';
+  if (Object.hasOwn(XFRM_SYSCTLS, coreFile)) return { kind: 'xfrm', ...XFRM_SYSCTLS[coreFile]! };
   if (!rel.startsWith(DEVCONF_DIR)) return { kind: 'unmodelled', what: rel.replaceAll('/', '.') };
   const parts = rel.slice(DEVCONF_DIR.length).split('/');
   if (parts.length !== 2) return parts.length < 2 ? { kind: 'unmodelled', what: rel.replaceAll('/', '.') } : { kind: 'missing' };
@@ -138,7 +163,8 @@ export function resolveSysctl(rel: string, host: Host): SysctlFile {
 }
 
 /** The text reading a sysctl file gives: the integer and a newline (proc_dointvec). */
-export function readSysctl(f: SysctlFile & { kind: 'devconf' }, host: Host): string {
+export function readSysctl(f: ModelledSysctl, host: Host): string {
+  if (f.kind === 'xfrm') return `${host.xfrm.sysctl[f.name]}\n`;
   return `${host.getSysctl(f.which, f.key)}\n`;
 }
 
@@ -170,11 +196,30 @@ export function parseProcInt(text: string): number | undefined {
 }
 
 /**
+ * proc_douintvec's parse: proc_get_long's syntax, then a '-' or a value above UINT_MAX is EINVAL
+ * (do_proc_douintvec_conv).
+ */
+export function parseProcUint(text: string): number | undefined {
+  const s = text.replace(/^[ \t\n\v\f\r]+/, '');
+  if (s.startsWith('-')) return undefined;
+  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(s);
+  if (!m) return undefined;
+  const digits = m[1]!;
+  if (digits.length >= 21) return undefined;
+  const next = s[digits.length];
+  if (next !== undefined && next !== ' ' && next !== '\t' && next !== '\n') return undefined;
+  const v = BigInt(/^0[xX]/.test(digits) ? digits : digits.length > 1 && digits[0] === '0' ? `0o${digits.slice(1)}` : digits);
+  return v > 0xffffffffn ? undefined : Number(v);
+}
+
+/**
  * What of a write the model cannot follow, if anything: turning IPv6 off or on for a device that
  * is up or has addresses (addrconf_disable_change takes the device down or up for IPv6, deleting
  * or configuring its addresses; the model only keeps the flag).
  */
-export function unmodelledWrite(f: SysctlFile & { kind: 'devconf' }, text: string, host: Host): string | undefined {
+export function unmodelledWrite(f: ModelledSysctl, text: string, host: Host): string | undefined {
+  // Without larval_drop a packet waits on its policy for an SA (xdst_queue_output), which the model does not do.
+  if (f.kind === 'xfrm') return f.name === 'larvalDrop' && parseProcInt(text) === 0 ? 'sysctl net.core.xfrm_larval_drop=0' : undefined;
   if (f.key !== 'disable_ipv6' || f.which === 'default') return undefined;
   const v = parseProcInt(text);
   if (v === undefined) return undefined;
@@ -183,8 +228,14 @@ export function unmodelledWrite(f: SysctlFile & { kind: 'devconf' }, text: strin
   return changes ? `sysctl net.ipv6.conf.${f.which}.disable_ipv6 on a device that is up or has addresses` : undefined;
 }
 
-/** Writes `text` to a devconf file as the kernel handler would; the errno of a refused write. */
-export function writeSysctl(f: SysctlFile & { kind: 'devconf' }, text: string, host: Host): Errno | undefined {
+/** Writes `text` to a sysctl file as the kernel handler would; the errno of a refused write. */
+export function writeSysctl(f: ModelledSysctl, text: string, host: Host): Errno | undefined {
+  if (f.kind === 'xfrm') {
+    const v = f.unsigned ? parseProcUint(text) : parseProcInt(text);
+    if (v === undefined) return 'EINVAL';
+    host.xfrm.setSysctl(f.name, v);
+    return undefined;
+  }
   const rule = MODELLED_DEVCONF[f.key];
   const parsed = parseProcInt(text);
   if (parsed === undefined) {
@@ -418,7 +469,7 @@ export function readProcFile(path: string, ctx: StackContext): string | undefine
   if (p === '/proc/net/if_inet6') return formatIfInet6(host);
   if (p.startsWith(PROC_SYS)) {
     const f = resolveSysctl(p.slice(PROC_SYS.length), host);
-    return f.kind === 'devconf' ? readSysctl(f, host) : undefined;
+    return isModelledSysctl(f) ? readSysctl(f, host) : undefined;
   }
   const m = /^\/sys\/class\/net\/([^/]+)\/statistics\/([^/]+)$/.exec(p);
   if (m) {

@@ -2,7 +2,7 @@
 
 import { ERRNO_TEXT } from '../errors.js';
 import { type CommandResult, notModelled } from './command.js';
-import { readSysctl, resolveSysctl, type StackContext, type SysctlFile, unmodelledWrite, writeSysctl } from './procfs.js';
+import { isModelledSysctl, readSysctl, resolveSysctl, type StackContext, type SysctlFile, unmodelledWrite, writeSysctl } from './procfs.js';
 
 const PROC_PATH = '/proc/sys/';
 
@@ -207,7 +207,7 @@ export function sysctlCommand(argv: readonly string[], ctx: StackContext): Comma
     if (key.length === 0) continue;
     const f = resolve(key, ctx, new Out());
     if (f.kind === 'unmodelled') return notModelled(`sysctl ${f.what}`);
-    const why = s.kind === 'write' && f.kind === 'devconf' && !flags.dryRun && unmodelledWrite(f, `${right.join('=').trim()}\n`, ctx.host);
+    const why = s.kind === 'write' && isModelledSysctl(f) && !flags.dryRun && unmodelledWrite(f, `${right.join('=').trim()}\n`, ctx.host);
     if (why) return notModelled(why);
   }
 
@@ -240,7 +240,7 @@ function readSetting(name: string, flags: Flags, ctx: StackContext, out: Out): n
     out.warn(`cannot stat ${f.path}: ${ERRNO_TEXT.ENOENT}`);
     return 1;
   }
-  if (f.kind !== 'devconf') return 0; // refused before running
+  if (!isModelledSysctl(f)) return 0; // refused before running
   if (flags.nameOnly) {
     out.stdout += `${outname}\n`;
     return 0;
@@ -272,7 +272,7 @@ function writeArg(arg: string, flags: Flags, ctx: StackContext, out: Out): numbe
     out.warn(`cannot stat ${f.path}: ${ERRNO_TEXT.ENOENT}`);
     return 1;
   }
-  if (f.kind !== 'devconf') return 0; // refused before running
+  if (!isModelledSysctl(f)) return 0; // refused before running
   const dotted = slashdot(f.path.slice(PROC_PATH.length), '/', '.', out);
   if (!flags.dryRun) {
     // fprintf(fp, "%s\n", value); the kernel's verdict comes at close_stream.

@@ -60,9 +60,17 @@ export type XfrmTransformResult =
 /** The output policy decision at route time (what xfrm_lookup_with_ifid gives ip6_dst_lookup_flow). */
 export type XfrmOutputDecision =
   | { readonly kind: 'no-policy' }
-  | { readonly kind: 'plain'; readonly detail: string; readonly policies: readonly XfrmPolicy[] }
+  | {
+      readonly kind: 'plain';
+      readonly detail: string;
+      readonly policies: readonly XfrmPolicy[];
+      /** ACQUIREs for optional (`level use`) templates that had no SA. */
+      readonly events?: readonly XfrmStateEvent[];
+    }
   | {
       readonly kind: 'bundle';
+      /** ACQUIREs for optional (`level use`) templates that had no SA. */
+      readonly events?: readonly XfrmStateEvent[];
       /** In application order: the first entry is applied first (innermost). */
       readonly bundle: readonly XfrmSecPathEntry[];
       readonly policies: readonly XfrmPolicy[];
@@ -77,7 +85,14 @@ export type XfrmOutputDecision =
       readonly detail: string;
       readonly events: readonly XfrmStateEvent[];
     }
-  | { readonly kind: 'error'; readonly errno: Errno; readonly counter: XfrmStatName; readonly detail: string };
+  | {
+      readonly kind: 'error';
+      readonly errno: Errno;
+      readonly counter: XfrmStatName;
+      readonly detail: string;
+      /** ACQUIREs an earlier template of the policy sent before this one failed. */
+      readonly events?: readonly XfrmStateEvent[];
+    };
 
 /**
  * xfrm_lookup_with_ifid for a route's flow: one call is one lookup, and counts at most one
@@ -108,21 +123,23 @@ export function xfrmLookupOutput(ns: XfrmNamespace, flow: XfrmFlow, ctx: XfrmOut
       return error(ns, 'ENOBUFS', 'XfrmOutPolError', `${resolved.length + pol.tmpls.length} templates reach XFRM_MAX_DEPTH`);
     const r = resolveTemplates(ns, pol, flow, ctx);
     events.push(...r.events);
-    if (r.kind === 'error') return error(ns, r.errno, 'XfrmOutPolError', r.detail);
+    if (r.kind === 'error') return error(ns, r.errno, 'XfrmOutPolError', r.detail, events);
     if (r.kind === 'no-state') {
       ns.stats.inc('XfrmOutNoStates');
       return { kind: 'no-state', counter: 'XfrmOutNoStates', detail: r.detail, events };
     }
     resolved.push(...r.states);
   }
-  if (resolved.length === 0) return { kind: 'plain', detail: 'every template is optional and has no SA', policies };
+  const acquired = events.length > 0 ? { events } : {};
+  if (resolved.length === 0) return { kind: 'plain', detail: 'every template is optional and has no SA', policies, ...acquired };
   // xfrm_state_sort (only with sub and main together): transport SAs before tunnel ones, stably.
   const bundle = policies.length > 1 ? [...resolved].sort((a, b) => modeClass(a) - modeClass(b)) : resolved;
 
   for (const x of bundle) {
     if (x.mode !== 'tunnel' && x.mode !== 'beet') continue;
     const rt = ctx.route(x.daddr, applySetMark(flow.mark, x));
-    if (rt.kind === 'error') return error(ns, rt.errno, 'XfrmOutBundleGenError', `no route to the tunnel end of SA spi 0x${hex8(x.spi)}`);
+    if (rt.kind === 'error')
+      return error(ns, rt.errno, 'XfrmOutBundleGenError', `no route to the tunnel end of SA spi 0x${hex8(x.spi)}`, events);
   }
   const entries = bundle.map(secPathEntry);
   return {
@@ -131,6 +148,7 @@ export function xfrmLookupOutput(ns: XfrmNamespace, flow: XfrmFlow, ctx: XfrmOut
     policies,
     detail: `out policy index ${policies[0]!.index} -> ${entries.map((e) => `${e.proto} ${e.mode} spi 0x${hex8(e.spi)}`).join(', ')}`,
     transform: (bytes, mark) => xfrmOutput(ns, bundle, bytes, mark, ctx),
+    ...acquired,
   };
 }
 
@@ -267,9 +285,15 @@ export function xfrmHeaderLength(x: XfrmState): number {
   return outer;
 }
 
-function error(ns: XfrmNamespace, errno: Errno, counter: XfrmStatName, detail: string): XfrmOutputDecision {
+function error(
+  ns: XfrmNamespace,
+  errno: Errno,
+  counter: XfrmStatName,
+  detail: string,
+  events: readonly XfrmStateEvent[] = [],
+): XfrmOutputDecision {
   ns.stats.inc(counter);
-  return { kind: 'error', errno, counter, detail };
+  return { kind: 'error', errno, counter, detail, ...(events.length > 0 ? { events } : {}) };
 }
 
 /** __xfrm6_state_sort's classes: transport-like SAs go before tunnel ones. */

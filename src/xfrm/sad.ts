@@ -151,8 +151,8 @@ export type XfrmOutputPrepare =
   | XfrmStateDrop<'XfrmOutStateInvalid' | 'XfrmOutStateExpired' | 'XfrmOutStateSeqError'>;
 
 export interface SadConfig {
-  /** net.core.xfrm_acq_expires: seconds a larval SA lives (default 30). */
-  readonly acqExpiresSeconds?: number;
+  /** net.core.xfrm_acq_expires: seconds a larval SA lives (default 30); a function reads the namespace's sysctl when a larval SA is made. */
+  readonly acqExpiresSeconds?: number | (() => number);
   /** Wall-clock time at virtual time 0, in microseconds: SA add/use times are its seconds. */
   readonly epochUs?: number;
 }
@@ -330,12 +330,17 @@ export abstract class SadBase implements Sad {
   private timerSeq = 0;
   /** xfrm_get_acqseq (global in the kernel; per database here). */
   private acqSeq = 0;
-  private readonly acqExpires: number;
+  private readonly acqExpiresSetting: number | (() => number);
   private readonly epochUs: number;
 
   constructor(config: SadConfig = {}) {
-    this.acqExpires = config.acqExpiresSeconds ?? 30;
+    this.acqExpiresSetting = config.acqExpiresSeconds ?? 30;
     this.epochUs = config.epochUs ?? 0;
+  }
+  /** Seconds a larval SA made now lives. */
+  private get acqExpires(): number {
+    const v = this.acqExpiresSetting;
+    return typeof v === 'number' ? v : v();
   }
 
   /** The bydst chain of `bucket`, head first. */

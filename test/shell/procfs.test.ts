@@ -151,6 +151,18 @@ describe('/proc/sys/net/ipv6/conf', () => {
     expect(ctx.host.getSysctl('all', 'disable_ipv6')).toBe(0);
   });
 
+  test('/proc/sys/net/core/xfrm_acq_expires reads and writes the namespace value; xfrm_larval_drop 0 is refused', () => {
+    const ctx = oracleHost();
+    expect(readProcFile('/proc/sys/net/core/xfrm_acq_expires', ctx)).toBe('30\n');
+    expect(writeProcFile('/proc/sys/net/core/xfrm_acq_expires', '12\n', ctx)?.exitCode).toBe(0);
+    expect(ctx.host.xfrm.sysctl.acqExpires).toBe(12);
+    expect(readProcFile('/proc/sys/net/core/xfrm_aevent_etime', ctx)).toBe('10\n');
+    const r = writeProcFile('/proc/sys/net/core/xfrm_larval_drop', '0\n', ctx)!;
+    expect([r.exitCode, /not modelled/.test(r.stderr)]).toEqual([2, true]);
+    expect(readProcFile('/proc/sys/net/core/xfrm_larval_drop', ctx)).toBe('1\n');
+    expect(readProcFile('/proc/sys/net/core/somaxconn', ctx)).toBeUndefined();
+  });
+
   test('a file the kernel lacks is missing; one the model lacks is not claimed', () => {
     const ctx = oracleHost();
     expect(writeProcFile('/proc/sys/net/ipv6/conf/all/foo', '1\n', ctx)).toEqual({

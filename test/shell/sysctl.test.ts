@@ -102,6 +102,7 @@ const REPLAYED: readonly (readonly [string, readonly string[]])[] = [
   ['N', ['-N', 'net.ipv6.conf.all.forwarding']],
   ['b', ['-b', 'net.ipv6.conf.all.forwarding']],
   ['repeated-dot', ['net.ipv6..conf.all.forwarding']],
+  ['core-xfrm', ['net.core.xfrm_acq_expires', 'net.core.xfrm_aevent_etime', 'net.core.xfrm_aevent_rseqth', 'net.core.xfrm_larval_drop']],
 ];
 
 describe('sysctlCommand() against the kernel oracle (sysctl-proc.sh run under uml-run)', () => {
@@ -124,7 +125,8 @@ describe('sysctlCommand() refuses what the model does not hold', () => {
     ['net.ipv6.conf.lo.accept_dad'],
     ['net.ipv6.conf'],
     ['net.ipv6.xfrm6_gc_thresh'],
-    ['net.core.xfrm_acq_expires'],
+    ['net.core.somaxconn'],
+    ['-w', 'net.core.xfrm_larval_drop=0'],
     ['net.ipv6.conf.all.autoconf'],
     ['-a'],
     ['-p'],
@@ -154,6 +156,38 @@ describe('sysctlCommand() refuses what the model does not hold', () => {
     const r = sysctlCommand(['-w', 'net.ipv6.conf.all.forwarding=1', 'net.ipv6.conf.all.autoconf=0'], ctx);
     expect(r.exitCode).toBe(2);
     expect(ctx.host.getSysctl('all', 'forwarding')).toBe(0);
+  });
+});
+
+describe('sysctlCommand() and the xfrm sysctls of net.core (xfrm_sysctl.c, per namespace)', () => {
+  // Oracle (Linux 6.1, uml-run): `sysctl -w net.core.xfrm_aevent_rseqth=-1` is EINVAL (proc_douintvec),
+  // `sysctl -w net.core.xfrm_acq_expires=-5` is taken (proc_dointvec).
+  test('writes reach the namespace they run in and no other', () => {
+    const ctx = oracleHost();
+    const other = ctx.world.addHost('b');
+    const r = sysctlCommand(['-w', 'net.core.xfrm_acq_expires=7'], ctx);
+    expect(r).toEqual({ stdout: 'net.core.xfrm_acq_expires = 7\n', stderr: '', exitCode: 0 });
+    expect(ctx.host.xfrm.sysctl.acqExpires).toBe(7);
+    expect(other.xfrm.sysctl.acqExpires).toBe(30);
+  });
+
+  test('the unsigned aevent values refuse a negative number, acq_expires takes one', () => {
+    const ctx = oracleHost();
+    expect(sysctlCommand(['-w', 'net.core.xfrm_aevent_rseqth=-1'], ctx)).toEqual({
+      stdout: '',
+      stderr: 'sysctl: setting key "net.core.xfrm_aevent_rseqth": Invalid argument\n',
+      exitCode: 1,
+    });
+    expect(sysctlCommand(['-w', 'net.core.xfrm_acq_expires=-5'], ctx).exitCode).toBe(0);
+    expect(sysctlCommand(['net.core.xfrm_acq_expires'], ctx).stdout).toBe('net.core.xfrm_acq_expires = -5\n');
+  });
+
+  test('larval_drop 0 (packets queued on the policy) is refused as not modelled and leaves 1', () => {
+    const ctx = oracleHost();
+    const r = sysctlCommand(['-w', 'net.core.xfrm_larval_drop=0'], ctx);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/not modelled/);
+    expect(ctx.host.xfrm.sysctl.larvalDrop).toBe(1);
   });
 });
 
