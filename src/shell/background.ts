@@ -58,6 +58,7 @@ function rewrite(node: unknown): unknown {
   if (n.type === 'Glob' && typeof n.pattern === 'string') return { ...n, pattern: n.pattern.replace(/\[!/g, '[^') };
   if (n.type === 'SimpleCommand' && (isLiteralWord(n.name, '.') || isLiteralWord(n.name, 'source')) && (n.args as unknown[]).length === 1)
     return sourceVia(n);
+  if (n.type === 'SimpleCommand' && isArrayWord(n.name)) return runWords(n);
   if (n.type === 'SimpleCommand' && isLiteralWord(n.name, 'wait'))
     return { ...(rewrite({ ...n, name: null }) as Node), name: { type: 'Word', parts: [{ type: 'Literal', value: WAIT_COMMAND }] } };
   const copy: Node = {};
@@ -82,6 +83,46 @@ function replaceWord(node: unknown, marker: string, word: unknown): unknown {
   const copy: Node = {};
   for (const [k, v] of Object.entries(n)) copy[k] = replaceWord(v, marker, word);
   return copy;
+}
+
+/**
+ * The interpreter takes `"$@"` (or `"${a[@]}"`) in a command's name position as one word naming
+ * the command; bash splits it, so `run() { "$@"; }` runs its first argument with the rest. The
+ * rewrite turns it into `eval "$(printf '%q ' "$@" ARGS...)"`, which does what bash does
+ * (functions included, with each word quoted back as it was).
+ */
+function runWords(cmd: Node): Node {
+  const script = parse(`eval "$(printf '%q ' __XFRMSIM_WORDS__)"`) as unknown as { statements: Node[] };
+  const evalCmd = ((script.statements[0]!.pipelines as Node[])[0]!.commands as Node[])[0]!;
+  const words = [cmd.name, ...((cmd.args as unknown[]) ?? [])].map((w) => rewrite(w));
+  const spliced = spliceWords(evalCmd, '__XFRMSIM_WORDS__', words) as Node;
+  return { ...spliced, assignments: rewrite(cmd.assignments), redirections: rewrite(cmd.redirections) };
+}
+
+function spliceWords(node: unknown, marker: string, words: unknown[]): unknown {
+  if (Array.isArray(node)) {
+    const out: unknown[] = [];
+    for (const x of node) {
+      if (x && (x as Node).type === 'Word' && literal(x as Word) === marker) out.push(...words);
+      else out.push(spliceWords(x, marker, words));
+    }
+    return out;
+  }
+  if (!node || typeof node !== 'object') return node;
+  const copy: Node = {};
+  for (const [k, v] of Object.entries(node as Node)) copy[k] = spliceWords(v, marker, words);
+  return copy;
+}
+
+/** A word that is exactly `"$@"` or `"${name[@]}"`. */
+function isArrayWord(w: unknown): boolean {
+  if (!w || (w as Node).type !== 'Word') return false;
+  const parts = (w as Word).parts as Node[];
+  if (parts.length !== 1 || parts[0]!.type !== 'DoubleQuoted') return false;
+  const inner = parts[0]!.parts as Node[];
+  if (inner.length !== 1 || inner[0]!.type !== 'ParameterExpansion' || inner[0]!.operation) return false;
+  const p = inner[0]!.parameter as string;
+  return p === '@' || /^[A-Za-z_][A-Za-z0-9_]*\[@\]$/.test(p);
 }
 
 /** The text of a script after the rewrite (what `__xfrmsim_source` prints). */

@@ -122,4 +122,10 @@ describe('the bash runtime', () => {
     const r = await sh.run('pids=(); . ./lib.sh; start; start; echo "${pids[*]}"; kill "${pids[@]}" 2>/dev/null; echo rc=$?');
     expect(r.stdout).toBe('4000 4001\nran 0 s in init\nran 0 s in init\nrc=0\n');
   });
+
+  test('"$@" in a command\'s place runs its first word with the rest, functions included, as bash splits it', async () => {
+    const { sh } = shell();
+    const r = await sh.run(`f() { echo "f got $#: $2"; }; run() { "$@"; }; run f a 'b c'; run echo x '  y'; a=(echo arr); "\${a[@]}"`);
+    expect(r.stdout).toBe('f got 2: b c\nx   y\narr\n');
+  });
 });
