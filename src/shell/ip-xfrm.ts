@@ -3,7 +3,7 @@
 import { parseKeyString } from '../crypto/index.js';
 import { ConfigError, ERRNO_TEXT } from '../errors.js';
 import type { XfrmLifetimeConfig } from '../xfrm/lifetime.js';
-import { XFRM_INF } from '../xfrm/lifetime.js';
+import { XFRM_LIFETIME_DEFAULT } from '../xfrm/lifetime.js';
 import type { XfrmNamespace } from '../xfrm/namespace.js';
 import type { XfrmDir, XfrmMark, XfrmMode, XfrmPolicy, XfrmPolicyAction, XfrmPolicyType, XfrmTmplInit } from '../xfrm/policy.js';
 import { addrMatch, makeSelector, type XfrmSelector } from '../xfrm/selector.js';
@@ -213,16 +213,7 @@ function stateModify(a: Args, st: ParseState, ctx: IpXfrmContext, update: boolea
   let flags = 0;
   let extraFlags = 0;
   const sel = emptySelector(undefined);
-  const lifetime: Record<LimitField, bigint> = {
-    softByteLimit: XFRM_INF,
-    hardByteLimit: XFRM_INF,
-    softPacketLimit: XFRM_INF,
-    hardPacketLimit: XFRM_INF,
-    softAddExpiresSeconds: 0n,
-    hardAddExpiresSeconds: 0n,
-    softUseExpiresSeconds: 0n,
-    hardUseExpiresSeconds: 0n,
-  };
+  const lifetime: Record<LimitField, bigint> = { ...XFRM_LIFETIME_DEFAULT };
   let encap: XfrmEncapTmpl | undefined;
   let coa: Uint8Array | undefined;
   const outputMark = { v: 0, m: 0 };
@@ -238,10 +229,7 @@ function stateModify(a: Args, st: ParseState, ctx: IpXfrmContext, update: boolea
     } else if (w === 'mark') {
       mark = parseMark(a);
     } else if (w === 'reqid') {
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg('REQID value is invalid', a.cur());
-      reqid = v;
+      reqid = nextU32(a, 'REQID value is invalid');
     } else if (w === 'seq') {
       a.next();
       const v = getU32(a.cur());
@@ -467,10 +455,7 @@ function stateAllocSpi(a: Args, st: ParseState, ctx: IpXfrmContext): CommandResu
     } else if (w === 'mark') {
       mark = parseMark(a);
     } else if (w === 'reqid') {
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg('REQID value is invalid', a.cur());
-      reqid = v;
+      reqid = nextU32(a, 'REQID value is invalid');
     } else if (w === 'seq') {
       a.next();
       const v = getU32(a.cur());
@@ -568,10 +553,7 @@ function stateListOrDeleteAll(a: Args, st: ParseState, ctx: IpXfrmContext, delet
       a.next();
       mode = parseMode(a.cur());
     } else if (w === 'reqid') {
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg('REQID value is invalid', a.cur());
-      reqid = v;
+      reqid = nextU32(a, 'REQID value is invalid');
     } else if (w === 'flag') {
       a.next();
       flags = (flags ?? 0) | parseFlagList(a, STATE_FLAG_BITS, 8, 'FLAG value is invalid');
@@ -691,10 +673,7 @@ function parseTmpl(a: Args, st: ParseState, family: Family): XfrmTmplInit {
       a.next();
       mode = parseMode(a.cur());
     } else if (w === 'reqid') {
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg('REQID value is invalid', a.cur());
-      reqid = v;
+      reqid = nextU32(a, 'REQID value is invalid');
     } else if (w === 'level') {
       a.next();
       if (a.cur() === 'required') level = 'required';
@@ -751,10 +730,7 @@ function policyModify(a: Args, st: ParseState, ctx: IpXfrmContext, update: boole
     } else if (w === 'mark') {
       mark = parseMark(a);
     } else if (w === 'index') {
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg('INDEX value is invalid', a.cur());
-      index = v;
+      index = nextU32(a, 'INDEX value is invalid');
     } else if (w === 'ptype') {
       if (ptype) duparg('ptype', w);
       a.next();
@@ -763,10 +739,7 @@ function policyModify(a: Args, st: ParseState, ctx: IpXfrmContext, update: boole
       a.next();
       action = parseAction(a.cur());
     } else if (w === 'priority') {
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg('PRIORITY value is invalid', a.cur());
-      priority = v;
+      priority = nextU32(a, 'PRIORITY value is invalid');
     } else if (w === 'flag') {
       a.next();
       flags |= parseFlagList(a, POLICY_FLAG_BITS, 8, 'FLAG value is invalid');
@@ -780,10 +753,7 @@ function policyModify(a: Args, st: ParseState, ctx: IpXfrmContext, update: boole
       a.next();
       tmpls.push(parseTmpl(a, st, family));
     } else if (w === 'if_id') {
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg('IF_ID value is invalid', a.cur());
-      ifId = v;
+      ifId = nextU32(a, 'IF_ID value is invalid');
     } else {
       if (selp) duparg('unknown', w);
       selp = true;
@@ -833,19 +803,13 @@ function policyGetOrDelete(a: Args, st: ParseState, ctx: IpXfrmContext, del: boo
       mark = parseMark(a);
     } else if (w === 'index') {
       if (index !== undefined) duparg('index', w);
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg('INDEX value is invalid', a.cur());
-      index = v;
+      index = nextU32(a, 'INDEX value is invalid');
     } else if (w === 'ptype') {
       if (ptype) duparg('ptype', w);
       a.next();
       ptype = parsePtype(a.cur());
     } else if (w === 'if_id') {
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg('IF_ID value is invalid', a.cur());
-      ifId = v;
+      ifId = nextU32(a, 'IF_ID value is invalid');
     } else {
       if (selp) invarg('unknown', w);
       selp = true;
@@ -893,10 +857,7 @@ function policyListOrDeleteAll(a: Args, st: ParseState, ctx: IpXfrmContext, dele
       a.next();
       dir = parseDir(a.cur());
     } else if (w === 'index') {
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg('INDEX value is invalid', a.cur());
-      index = v;
+      index = nextU32(a, 'INDEX value is invalid');
     } else if (w === 'ptype') {
       a.next();
       ptype = parsePtype(a.cur());
@@ -904,10 +865,7 @@ function policyListOrDeleteAll(a: Args, st: ParseState, ctx: IpXfrmContext, dele
       a.next();
       action = parseAction(a.cur());
     } else if (w === 'priority') {
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg('PRIORITY value is invalid', a.cur());
-      priority = v;
+      priority = nextU32(a, 'PRIORITY value is invalid');
     } else if (w === 'flag') {
       a.next();
       flags = (flags ?? 0) | parseFlagList(a, POLICY_FLAG_BITS, 8, 'FLAG value is invalid');
@@ -1024,4 +982,12 @@ function policySetDefault(a: Args, ctx: IpXfrmContext): CommandResult {
   }
   ctx.xfrm.spd.setDefault(next);
   return result('');
+}
+
+/** NEXT_ARG and get_u32 with iproute2's invarg when the value is not a 32-bit number. */
+function nextU32(a: Args, message: string): number {
+  a.next();
+  const v = getU32(a.cur());
+  if (v === undefined) invarg(message, a.cur());
+  return v;
 }
