@@ -1,4 +1,8 @@
-/** What may differ between two runs of the same scenario, on the kernel or in xfrmsim, and is masked before captures are compared. */
+/**
+ * What may differ between two runs of the same scenario, on the kernel or in xfrmsim, and is masked before captures are compared.
+ * The one copy of these rules: test/conformance (vitest) and tools/conformance/run.mjs (the kernel
+ * harness) both import it.
+ */
 
 // Each masked field is random per boot or per process on Linux: timestamps, MACs (eth_random_addr)
 // and the link-local addresses and solicited-node groups derived from them, ping identifiers,
@@ -8,7 +12,7 @@
 // share a value and one where they differ still compare unequal.
 
 /** MLD messages (sent by the kernel on address changes, with random delays); the caller says whether to keep them. */
-export function isMld(line: string): boolean {
+export function isMld(line) {
   return /multicast listener (report|query|done)/.test(line) || /> ff02::16:/.test(line);
 }
 
@@ -18,23 +22,22 @@ export function isMld(line: string): boolean {
  * stale entry is used, so whether a capture holds one depends on how long the real commands of
  * the script took; in the simulation commands take no time.
  */
-export function nudProbeTarget(line: string): string | undefined {
+export function nudProbeTarget(line) {
   const m = / > ([0-9a-f:]+): .*neighbor solicitation, length \d+, who has ([0-9a-f:]+)/.exec(line);
-  if (!m || m[1]!.startsWith('ff02:')) return undefined;
+  if (!m || m[1].startsWith('ff02:')) return undefined;
   return m[2];
 }
 
-export interface NormalizeOptions {
-  /** Leave out MLD messages (not modelled yet). */
-  readonly dropMld: boolean;
-  /** Leave out NUD probes and their answers (their timing follows the commands' real run time). */
-  readonly dropNudProbes: boolean;
-}
-
 /** The capture's lines with random values replaced by aliases; the lines left out go before aliasing. */
-export function normalizeCapture(text: string, opts: NormalizeOptions): string[] {
-  const maps = new Map<string, Map<string, string>>();
-  const alias = (kind: string, value: string) => {
+/**
+ * @param {string} text
+ * @param {import('./normalize.mjs').NormalizeOptions} opts
+ * @returns {string[]}
+ */
+export function normalizeCapture(text, opts) {
+  /** @type {Map<string, Map<string, string>>} */
+  const maps = new Map();
+  const alias = (/** @type {string} */ kind, /** @type {string} */ value) => {
     let m = maps.get(kind);
     if (!m) {
       m = new Map();
@@ -47,10 +50,12 @@ export function normalizeCapture(text: string, opts: NormalizeOptions): string[]
     }
     return a;
   };
-  const out: string[] = [];
+  /** @type {string[]} */
+  const out = [];
   let previous = '';
   let skipping = false;
-  const probed = new Set<string>();
+  /** @type {Set<string>} */
+  const probed = new Set();
   for (const raw of text.split('\n')) {
     if (raw === '') continue;
     // A packet's continuation lines (indented) belong to it: dropped with it.
@@ -71,13 +76,15 @@ export function normalizeCapture(text: string, opts: NormalizeOptions): string[]
       .replace(/\bff02::1:ff[0-9a-f]{2}:[0-9a-f]{1,4}\b/g, (v) => alias('SN', v))
       .replace(/\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/g, (v) => alias('MAC', v))
       .replace(/flowlabel 0x[0-9a-f]+/g, (v) => `flowlabel ${alias('FL', v)}`)
-      .replace(/\bid (\d+), seq/g, (_v, id: string) => `id ${alias('ID', id)}, seq`)
+      .replace(/\bid (\d+), seq/g, (_v, id) => `id ${alias('ID', id)}, seq`)
       .replace(/icv=0x[0-9a-f]+/g, 'icv=ICV')
-      .replace(/([0-9a-f:]+)\.(\d+)(?= >|:)/g, (v, a: string, port: string) => (Number(port) >= 32768 ? `${a}.${alias('PORT', port)}` : v))
-      .replace(/\b(seq|ack) (\d+)/g, (v, k: string, n: string) => (Number(n) >= 65536 ? `${k} ${alias('SEQ', n)}` : v))
+      .replace(/([0-9a-f:]+)\.(\d+)(?= >|:)/g, (v, a, port) => (Number(port) >= 32768 ? `${a}.${alias('PORT', port)}` : v))
+      // `ip xfrm monitor` prints a flow's ports as words.
+      .replace(/\bsport (\d+)/g, (v, port) => (Number(port) >= 32768 ? `sport ${alias('PORT', port)}` : v))
+      .replace(/\b(seq|ack) (\d+)/g, (v, k, n) => (Number(n) >= 65536 ? `${k} ${alias('SEQ', n)}` : v))
       // TCP timestamps are a random offset plus the millisecond clock: like capture times, they
       // follow how long each step took for real.
-      .replace(/TS val (\d+) ecr (\d+)/g, (_v, _a: string, b: string) => `TS val TS ecr ${b === '0' ? '0' : 'TS'}`)
+      .replace(/TS val (\d+) ecr (\d+)/g, (_v, _a, b) => `TS val TS ecr ${b === '0' ? '0' : 'TS'}`)
       .replace(/\(incorrect -> 0x[0-9a-f]+\)/g, '(incorrect -> CSUM)')
       .replace(/cksum 0x[0-9a-f]+ \(correct\)/g, 'cksum CSUM (correct)');
     out.push(line);
@@ -91,7 +98,7 @@ export function normalizeCapture(text: string, opts: NormalizeOptions): string[]
  * iputils prints in its statistics ("time 1ms"), wall-clock time on the kernel; everywhere, MAC
  * addresses (random per boot).
  */
-export function resultLines(text: string): string[] {
+export function resultLines(text) {
   return text
     .split('\n')
     .filter((l) => l !== '')

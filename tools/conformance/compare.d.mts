@@ -1,0 +1,12 @@
+/** Types of compare.mjs (one case's kernel run against its xfrmsim run). */
+
+export interface Section {
+  readonly title: string;
+  readonly kernel: string[];
+  readonly xfrmsim: string[];
+}
+export function wire(text: string): string[];
+export function checkLines(text: string): string[];
+export function sections(kernelDir: string, simDir: string, opts?: { pcapText?: (pcap: string) => string }): Section[];
+export function describeDiff(secs: Section[]): string;
+export function unifiedHunks(a: string[], b: string[], context: number): string;

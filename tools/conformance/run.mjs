@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+/**
+ * npm run conformance [-- [--record] [--jobs N] [--keep] [CASE...]]
+ *
+ * Runs each case script under a real Linux 6.1 kernel (user-mode-linux, uml.mjs) and under
+ * `xfrmsim run`, normalises both outputs the same way (normalize.mjs) and compares them
+ * (compare.mjs): rc, results.txt lines (or a scenario's ok/FAIL lines) and every capture's
+ * tcpdump text. Prints "PASS name" or "DIFF name" with a unified-style diff (--- kernel,
+ * +++ xfrmsim), then "N passed, M failed"; exits 1 on any DIFF, 2 when a prerequisite is missing.
+ *
+ *   CASE      a case name (article/probe_spi, cases/gcm, scenarios/article/ah1-as-intended), its
+ *             last part (gcm) or its script path; default: every case (cases.mjs)
+ *   --record  also store the kernel's outputs under test/conformance/kernel/<name>/ (console.log,
+ *             rc, results.txt, captures), which the offline test (test/conformance/kernel.test.ts)
+ *             compares xfrmsim against
+ *   --jobs N  kernels booted at once, each running its share of the cases one after another
+ *             (default 1, at most 2: user-mode-linux wants a core each)
+ *   --keep    keep the scratch folder with both sides' OUT folders (its path is printed)
+ *
+ * Needs `npm run build` first (the npm script does it): the xfrmsim side runs dist/cli/main.js.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KERNEL_DIR, ROOT, selectCases } from './cases.mjs';
+import { describeDiff, sections } from './compare.mjs';
+import { missingPrerequisites, runInKernel } from './uml.mjs';
+
+const INSTALL = 'apt-get install user-mode-linux kmod iptables iputils-ping tcpdump netcat-openbsd';
+
+function usage(/** @type {string} */ msg) {
+  process.stderr.write(`conformance: ${msg}\nusage: npm run conformance -- [--record] [--jobs N] [--keep] [CASE...]\n`);
+  process.exit(2);
+}
+
+const argv = process.argv.slice(2);
+let record = false;
+let keep = false;
+let jobs = 1;
+/** @type {string[]} */
+const words = [];
+for (let i = 0; i < argv.length; i++) {
+  const a = /** @type {string} */ (argv[i]);
+  if (a === '--record') record = true;
+  else if (a === '--keep') keep = true;
+  else if (a === '--jobs' || a === '-j') {
+    jobs = Number(argv[++i]);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 2) usage('--jobs takes 1 or 2');
+  } else if (a.startsWith('-')) usage(`unknown option "${a}"`);
+  else words.push(a);
+}
+
+const missing = missingPrerequisites();
+if (missing.length > 0) {
+  process.stderr.write(`conformance: missing ${missing.join(', ')}\n`);
+  process.stdout.write(`${INSTALL}\n`);
+  process.exit(2);
+}
+const cli = join(ROOT, 'dist/cli/main.js');
+if (!existsSync(cli)) usage('dist/cli/main.js is missing: run npm run build (npm run conformance does)');
+
+/** @type {import('./cases.mjs').Case[]} */
+let cases = [];
+try {
+  cases = selectCases(words);
+} catch (e) {
+  usage(/** @type {Error} */ (e).message);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'xfrmsim-conformance-'));
+const kernelOut = (/** @type {string} */ name) => join(work, 'kernel', name);
+const simOut = (/** @type {string} */ name) => join(work, 'xfrmsim', name);
+const started = Date.now();
+process.stdout.write(`${cases.length} case(s); ${jobs} kernel(s) at a time; scratch ${work}\n`);
+
+/** Each kernel boot takes every jobs-th case, so long and short cases spread over the boots. */
+const kernelRuns = Array.from({ length: Math.min(jobs, cases.length) }, (_, j) =>
+  runInKernel(
+    cases.filter((_, i) => i % jobs === j).map((c) => ({ script: c.script, out: kernelOut(c.name) })),
+    { work: join(work, 'uml'), id: String(j) },
+  ),
+);
+
+/** @param {import('./cases.mjs').Case} c @returns {Promise<void>} */
+function runSim(c) {
+  mkdirSync(simOut(c.name), { recursive: true });
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [cli, 'run', c.script, '--out', simOut(c.name), '--trace', 'none'], { stdio: 'ignore' });
+    child.on('close', (code) => {
+      // The CLI writes rc itself; a crash before that leaves a note.
+      if (!existsSync(join(simOut(c.name), 'rc'))) writeFileSync(join(simOut(c.name), 'rc'), `xfrmsim exited ${code}\n`);
+      resolvePromise();
+    });
+  });
+}
+// xfrmsim runs after the kernels have halted: the kernel's results depend on how long its
+// commands take (neighbour solicitations retransmitted while a ping waits, NUD probes), so the
+// kernels get the cores to themselves.
+await Promise.all(kernelRuns);
+const simQueue = [...cases];
+await Promise.all(
+  Array.from({ length: 2 }, async () => {
+    for (let c = simQueue.shift(); c; c = simQueue.shift()) await runSim(c);
+  }),
+);
+
+/** The host's tcpdump prints the pcaps a script left without a text version (the scenarios). */
+const pcapText = (/** @type {string} */ p) =>
+  spawnSync('tcpdump', ['-n', '-vv', '-r', p], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }).stdout ?? '';
+
+let passed = 0;
+let failed = 0;
+for (const c of cases) {
+  const k = kernelOut(c.name);
+  if (!existsSync(join(k, 'rc'))) writeFileSync(join(k, 'rc'), 'none (the kernel did not finish this case; see the uml folder)\n');
+  const secs = sections(k, simOut(c.name), { pcapText });
+  const diff = describeDiff(secs);
+  if (diff === '') {
+    passed++;
+    process.stdout.write(`PASS ${c.name}\n`);
+  } else {
+    failed++;
+    process.stdout.write(`DIFF ${c.name}\n${diff.replace(/^/gm, '    ')}\n`);
+  }
+  if (record) recordKernel(c.name, k);
+}
+
+/**
+ * Stores a kernel run under test/conformance/kernel/<name>/, without machine paths: the run's
+ * OUT folder becomes $OUT and the repository root ".".
+ * @param {string} name @param {string} from
+ */
+function recordKernel(name, from) {
+  const to = join(KERNEL_DIR, name);
+  rmSync(to, { recursive: true, force: true });
+  mkdirSync(to, { recursive: true });
+  for (const f of readdirSync(from)) {
+    if (f.endsWith('.pcap')) copyFileSync(join(from, f), join(to, f));
+    else if (/\.(txt|log)$/.test(f) || f === 'rc') {
+      const text = readFileSync(join(from, f), 'utf8').split(from).join('$OUT').split(ROOT.replace(/\/$/, '')).join('.');
+      writeFileSync(join(to, f), text);
+    }
+  }
+}
+
+if (record) process.stdout.write(`recorded ${cases.length} kernel run(s) under test/conformance/kernel/\n`);
+if (keep) process.stdout.write(`kept ${work}\n`);
+else rmSync(work, { recursive: true, force: true });
+process.stdout.write(`${passed} passed, ${failed} failed (${Math.round((Date.now() - started) / 1000)} s)\n`);
+process.exit(failed > 0 ? 1 : 0);
