@@ -231,15 +231,10 @@ function stateModify(a: Args, st: ParseState, ctx: IpXfrmContext, update: boolea
     } else if (w === 'reqid') {
       reqid = nextU32(a, 'REQID value is invalid');
     } else if (w === 'seq') {
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg('SEQ value is invalid', a.cur());
       // get_be32: the kernel stores km.seq as sent, in network order.
-      seq = bswap32(v);
+      seq = bswap32(nextU32(a, 'SEQ value is invalid'));
     } else if (w === 'replay-window' || w === 'replay-seq' || w === 'replay-seq-hi' || w === 'replay-oseq' || w === 'replay-oseq-hi') {
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg(`value after "${w}" is invalid`, a.cur());
+      const v = nextU32(a, `value after "${w}" is invalid`);
       if (w === 'replay-window') replayWindow = v;
       else if (w === 'replay-seq') replay.seq = v;
       else if (w === 'replay-seq-hi') replay.seqHi = v;
@@ -457,15 +452,10 @@ function stateAllocSpi(a: Args, st: ParseState, ctx: IpXfrmContext): CommandResu
     } else if (w === 'reqid') {
       reqid = nextU32(a, 'REQID value is invalid');
     } else if (w === 'seq') {
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg('SEQ value is invalid', a.cur());
-      seq = bswap32(v);
+      seq = bswap32(nextU32(a, 'SEQ value is invalid'));
     } else if (w === 'min' || w === 'max') {
       if ((w === 'min' ? min : max) !== undefined) duparg(w, w);
-      a.next();
-      const v = getU32(a.cur());
-      if (v === undefined) invarg(`value after "${w}" is invalid`, a.cur());
+      const v = nextU32(a, `value after "${w}" is invalid`);
       if (w === 'min') min = v;
       else max = v;
     } else {
