@@ -5,6 +5,7 @@
 // device while the script goes on. So the rewrite makes the job visible to the command instead:
 //   CMD REDIRS &   ->   XFRMSIM_LASTPID=$(__xfrmsim_newpid)
 //                       XFRMSIM_BG=$XFRMSIM_LASTPID XFRMSIM_BG_OUT=T1 XFRMSIM_BG_ERR=T2 CMD REDIRS
+//                       __xfrmsim_bgdone "$XFRMSIM_LASTPID" "$?"
 // and `$!` reads XFRMSIM_LASTPID; `wait` becomes a command that can run the world until a job ends.
 // The same rewrite mends what the interpreter reads differently from bash (`[!...]` in patterns). A command that can run in the background (tcpdump, sleep)
 // sees XFRMSIM_BG, registers a job under that pid and returns at once; what the job prints
@@ -20,6 +21,11 @@ export const BG_VAR = 'XFRMSIM_BG';
 export const BG_OUT_VAR = 'XFRMSIM_BG_OUT';
 export const BG_ERR_VAR = 'XFRMSIM_BG_ERR';
 export const NEWPID_COMMAND = '__xfrmsim_newpid';
+/**
+ * `__xfrmsim_bgdone PID STATUS`, after the statement: a background command that did not become a
+ * job (`sh -c ... &`) has ended already; `wait PID` gives its status, and `$?` is 0 as after any `&`.
+ */
+export const BGDONE_COMMAND = '__xfrmsim_bgdone';
 /** `wait` is an interpreter builtin that returns at once; the rewrite sends it to the job table instead. */
 export const WAIT_COMMAND = '__xfrmsim_wait';
 /**
@@ -44,6 +50,7 @@ function rewrite(node: unknown): unknown {
       if (n && n.type === 'Statement' && n.background === true) {
         out.push(newPidStatement());
         out.push(rewrite(foreground(n)));
+        out.push(bgDoneStatement());
       } else {
         out.push(rewrite(item));
       }
@@ -132,6 +139,11 @@ export function rewriteScript(text: string): string {
 
 function newPidStatement(): unknown {
   const script = parse(`${BG_PID_VAR}=$(${NEWPID_COMMAND})`) as unknown as { statements: unknown[] };
+  return script.statements[0];
+}
+
+function bgDoneStatement(): unknown {
+  const script = parse(`${BGDONE_COMMAND} "$${BG_PID_VAR}" "$?"`) as unknown as { statements: unknown[] };
   return script.statements[0];
 }
 

@@ -7,25 +7,9 @@ import { ip6tables, ip6tablesRestore, ip6tablesSave } from './ip6tables.js';
 import { ip6tablesNft } from './ip6tables-nft.js';
 import { ncCommand } from './nc.js';
 import { pingCommand } from './ping.js';
-import { readProcFile } from './procfs.js';
 import type { SimCommand } from './runtime.js';
 import { sysctlCommand } from './sysctl.js';
 import { startTcpdump } from './tcpdump.js';
-
-/** `cat`: /proc and /sys files come from the namespace the command runs in; everything else from the script's files. */
-const catCommand: SimCommand = async (args, ctx) => {
-  const proc = args.filter((a) => a.startsWith('/proc/') || a.startsWith('/sys/'));
-  if (proc.length === 0) return ctx.original(args);
-  if (proc.length !== args.length) return failure('xfrmsim: cat of /proc files mixed with other files or options: not modelled', 2);
-  let stdout = '';
-  let stderr = '';
-  for (const path of args) {
-    const text = readProcFile(path, { world: ctx.world, host: ctx.host });
-    if (text === undefined) stderr += `cat: ${path}: No such file or directory\n`;
-    else stdout += text;
-  }
-  return { stdout, stderr, exitCode: stderr ? 1 : 0 };
-};
 
 const ip6tablesCommand: SimCommand = (args, ctx) => ip6tables(args, { netfilter: ctx.host.netfilter, nowUs: ctx.world.clock.nowUs });
 const ip6tablesSaveCommand: SimCommand = (args, ctx) =>
@@ -86,7 +70,6 @@ export function simulatedCommands(): Map<string, SimCommand> {
     ['ip6tables-restore', ip6tablesRestoreCommand],
     ['ip6tables-legacy-restore', ip6tablesRestoreCommand],
     ['ip6tables-nft', (args) => ip6tablesNft(args)],
-    ['cat', catCommand],
     ['ping', (args, ctx) => pingCommand(args, ctx, 'ping')],
     ['ping6', (args, ctx) => pingCommand(args, ctx, 'ping6')],
     ['sysctl', sysctlCommand],

@@ -47,6 +47,13 @@ export class JobTable {
     this.entries.set(pid, { job, output });
   }
 
+  /** A `CMD &` that ran to its end at once (it is no job of the simulation): `wait PID` finds its status. */
+  ended(pid: number, exitCode: number): void {
+    if (this.entries.has(pid)) return;
+    const end: JobEnd = { stdout: '', stderr: '', exitCode, files: [] };
+    this.entries.set(pid, { job: { name: 'done', finished: true, stop: () => end }, output: {}, end });
+  }
+
   /** Pids of jobs not yet ended, oldest first. */
   running(): number[] {
     return [...this.entries].filter(([, e]) => !e.end).map(([pid]) => pid);

@@ -3,7 +3,7 @@
 import { ConfigError, ERRNO_TEXT, type Errno } from '../errors.js';
 import type { TcpSocket } from '../stack/tcp.js';
 import { tcpSocket } from '../stack/tcp.js';
-import { udpSocket } from '../stack/udp.js';
+import { type UdpSocket, udpSocket } from '../stack/udp.js';
 import type { World } from '../stack/world.js';
 import { formatIpv6Address, type Ipv6Address, parseIpv6Address } from '../wire/ipv6-address.js';
 import { type CommandResult, failure, notModelled, result } from './command.js';
@@ -179,7 +179,7 @@ export const ncCommand: SimCommand = (argv, ctx) => {
   if (!p.ok) return p.result;
   const o = p.opts;
   if (o.keep && !o.listen) return failure('nc: must use -l with -k', 1);
-  if (o.listen) return o.udp ? notModelled('nc -u -l') : listen(o, ctx);
+  if (o.listen) return listen(o, ctx);
   if (o.args.length === 0) return failure(USAGE, 1);
   if (o.args.length === 1) return failure('nc: missing port number', 1);
   if (o.args.length > 2) return notModelled('nc with several ports');
@@ -363,6 +363,7 @@ function listen(o: NcOptions, ctx: SimContext): CommandResult {
       );
     local = a.value;
   }
+  if (o.udp) return udpListen(o, ctx, local, dp.port);
   const server = tcpSocket(ctx.host);
   try {
     server.bind(local, dp.port);
@@ -372,18 +373,81 @@ function listen(o: NcOptions, ctx: SimContext): CommandResult {
   server.listen();
   const stderr = o.verbose ? `Listening on ${local ? formatIpv6Address(local) : '::'} ${dp.port}\n` : '';
   const job = new Listener(server, o, new TextEncoder().encode(ctx.stdin));
+  return runListener(job, o, ctx, stderr);
+}
+
+/** A listener as a background job that `kill` ends, or in the foreground until it is done. */
+function runListener(job: Job & { stop(): JobEnd }, o: NcOptions, ctx: SimContext, stderr: string): CommandResult {
   if (ctx.background) {
     ctx.jobs.add(ctx.background.pid, job, ctx.background.output);
     return result('', stderr);
   }
-  if (o.keep) {
+  if (o.keep || o.udp) {
     job.stop();
-    return failure(`${stderr}xfrmsim: nc -l -k in the foreground never returns: start it with & and kill it`, 2);
+    return failure(
+      `${stderr}xfrmsim: nc -l${o.udp ? ' -u' : ''}${o.keep ? ' -k' : ''} in the foreground never returns: start it with & and kill it`,
+      2,
+    );
   }
   const w = block(ctx.world, () => job.finished, Number.POSITIVE_INFINITY);
   const end = job.stop();
   if (w === 'stuck') return { stdout: end.stdout, stderr: `${stderr}${end.stderr}${NEVER_RETURNS}\n`, exitCode: 2 };
   return { stdout: end.stdout, stderr: stderr + end.stderr, exitCode: 0 };
+}
+
+/**
+ * `nc -u -l`: a datagram socket bound to the port. Without -k the first datagram's sender becomes
+ * the only peer (netcat peeks at it and connects the socket, so later datagrams from elsewhere
+ * find no socket), stdin goes to it; every datagram read goes to stdout. A datagram socket never
+ * sees an end of file: only `kill` ends it.
+ */
+function udpListen(o: NcOptions, ctx: SimContext, local: Ipv6Address | undefined, port: number): CommandResult {
+  if (o.verbose) return notModelled('nc -u -l -v');
+  if (o.quitS >= 0) return notModelled('nc -u -l -q');
+  const sock = udpSocket(ctx.host);
+  try {
+    sock.bind(local, port);
+  } catch (e) {
+    return failure(`nc: ${ERRNO_TEXT[e instanceof ConfigError ? e.errno : 'EADDRINUSE']}`, 1);
+  }
+  return runListener(new UdpListener(sock, o, new TextEncoder().encode(ctx.stdin)), o, ctx, '');
+}
+
+class UdpListener implements Job {
+  readonly name = 'nc';
+  finished = false;
+  private stdout = '';
+  private readonly decoder = new TextDecoder();
+
+  constructor(
+    private readonly sock: UdpSocket,
+    private readonly o: NcOptions,
+    private input: Uint8Array | undefined,
+  ) {
+    sock.onReadable = () => this.read();
+  }
+
+  private read(): void {
+    if (!this.o.keep && !this.sock.remote) {
+      const first = this.sock.rxQueue[0];
+      if (!first) return;
+      const c = this.sock.connect(first.from, first.fromPort);
+      if (!c.ok) return;
+      // One read(2) of stdin is one datagram, as the UDP client sends them.
+      const input = this.input ?? new Uint8Array(0);
+      for (let off = 0; off < input.length; off += 16384) this.sock.send(input.slice(off, off + 16384));
+      this.input = undefined;
+    }
+    for (let r = this.sock.recv(); r.ok; r = this.sock.recv()) this.stdout += this.decoder.decode(r.datagram.data, { stream: true });
+  }
+
+  stop(): JobEnd {
+    this.sock.onReadable = undefined;
+    this.sock.close();
+    const killed = !this.finished;
+    this.finished = true;
+    return { stdout: this.stdout, stderr: '', exitCode: killed ? 143 : 0, files: [] };
+  }
 }
 
 class Listener implements Job {

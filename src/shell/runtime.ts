@@ -9,6 +9,7 @@ import {
   BG_ERR_VAR,
   BG_OUT_VAR,
   BG_VAR,
+  BGDONE_COMMAND,
   backgroundJobsPlugin,
   NEWPID_COMMAND,
   rewriteScript,
@@ -17,6 +18,7 @@ import {
 } from './background.js';
 import type { CommandResult } from './command.js';
 import { type JobOutput, type JobSink, JobTable } from './jobs.js';
+import { ProcMount } from './proc-mount.js';
 
 /** The variable `ip netns exec NS` sets for the command it runs: the namespace every simulated command acts in. */
 export const NETNS_VAR = 'XFRMSIM_NETNS';
@@ -65,11 +67,20 @@ export class Shell {
   private readonly world: World;
   private readonly outDir: string | undefined;
   private exitTraps: string[] = [];
+  /** The namespaces of the `ip netns exec` commands running now, innermost last: whose /proc a program reads. */
+  private readonly netnsStack: Host[] = [];
+  private readonly procMounts: ProcMount[] = [];
 
   constructor(opts: ShellOptions) {
     this.world = opts.world;
     this.outDir = opts.outDir;
-    this.fs = new MountableFs({ base: new InMemoryFs() });
+    const base = new InMemoryFs();
+    this.fs = new MountableFs({ base });
+    for (const prefix of ['/proc', '/sys']) {
+      const mount = new ProcMount(prefix, this.world, () => this.hostNow(), base);
+      this.procMounts.push(mount);
+      this.fs.mount(prefix, mount);
+    }
     // Every real folder is a copy-on-write overlay: nothing reaches the disk while the script runs
     // (a folder inside another is covered by the outer one's overlay).
     const dirs = [...(opts.readDirs ?? []), ...(opts.outDir ? [opts.outDir] : [])];
@@ -78,6 +89,12 @@ export class Shell {
     const custom: CustomCommand[] = [];
     for (const [name, run] of opts.commands) custom.push(defineCommand(name, (args, ctx) => this.invoke(run, args, ctx)));
     custom.push(defineCommand(NEWPID_COMMAND, async () => ({ stdout: `${this.jobs.newPid()}\n`, stderr: '', exitCode: 0 })));
+    custom.push(
+      defineCommand(BGDONE_COMMAND, async (args) => {
+        this.jobs.ended(Number(args[0]), Number(args[1]));
+        return { stdout: '', stderr: '', exitCode: 0 };
+      }),
+    );
     custom.push(defineCommand('trap', async (args) => this.trap(args)));
     custom.push(
       defineCommand(SOURCE_COMMAND, async (args, ctx) => {
@@ -116,7 +133,11 @@ export class Shell {
     const r = await this.bash.exec(wrapped, { env: { '0': name } });
     await this.jobs.stopAll(this.sink);
     if (this.outDir) await this.exportDir(this.outDir);
-    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+    const refused = this.procMounts.flatMap((m) => m.refused.splice(0));
+    const notes = refused.map(
+      (w) => `xfrmsim: a redirection to ${w}: refused by the kernel (bash's "write error" and status 1 at that command are not modelled)\n`,
+    );
+    return { stdout: r.stdout, stderr: r.stderr + notes.join(''), exitCode: r.exitCode };
   }
 
   /** Writes the files under `dir` as the script left them to the real folder of the same path. */
@@ -158,6 +179,12 @@ export class Shell {
     return { stdout: '', stderr: '', exitCode: 0 };
   }
 
+  /** The namespace of the command running now (the initial one outside `ip netns exec`). */
+  private hostNow(): Host {
+    const top = this.netnsStack[this.netnsStack.length - 1];
+    return top ?? (this.world.hosts.get('init') as Host);
+  }
+
   private async invoke(
     run: SimCommand,
     args: string[],
@@ -189,8 +216,14 @@ export class Shell {
       writeFile: (path, data, append = false) => this.sink(resolvePath(ctx.cwd, path), data, append),
       exec: async (line, extra) => {
         if (!exec) return { stdout: '', stderr: 'xfrmsim: cannot run a nested command here\n', exitCode: 126 };
-        const r = await exec(line, { cwd: ctx.cwd, env: { ...Object.fromEntries(env), ...extra }, stdin: sim.stdin });
-        return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+        const inner = extra[NETNS_VAR] === undefined ? host : this.world.hosts.get(extra[NETNS_VAR]);
+        if (inner) this.netnsStack.push(inner);
+        try {
+          const r = await exec(line, { cwd: ctx.cwd, env: { ...Object.fromEntries(env), ...extra }, stdin: sim.stdin });
+          return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+        } finally {
+          if (inner) this.netnsStack.pop();
+        }
       },
       sink: this.sink,
       original: async (a) => {

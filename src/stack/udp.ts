@@ -44,9 +44,22 @@ export class UdpSocket {
   readonly rxQueue: QueuedDatagram[] = [];
   /** sk_err: set by an ICMPv6 error on a connected socket, reported (and cleared) by the next call. */
   sockErr: Errno | undefined;
+  /** The application's wake-up (sk_data_ready): called after the packet that queued a datagram. */
+  onReadable: (() => void) | undefined;
+  private wakePending = false;
   private closed = false;
 
   constructor(readonly host: Host) {}
+
+  /** Schedules the application's wake-up after the current packet, once however many datagrams come. */
+  wake(): void {
+    if (!this.onReadable || this.wakePending) return;
+    this.wakePending = true;
+    this.host.world.clock.schedule(0, () => {
+      this.wakePending = false;
+      this.onReadable?.();
+    });
+  }
 
   /** bind(2): port 0 picks an ephemeral port; a port in use on an overlapping address is EADDRINUSE. */
   bind(addr?: Ipv6Address, port = 0): void {
@@ -259,6 +272,7 @@ export function udpv6Rcv(host: Host, skb: Skb, ip: Ipv6Repr, off: number, lo: nu
   // The datagram waits on the queue; its walk ends when it is read (or freed with the socket).
   sk.rxQueue.push({ from: ip.src, fromPort: u.srcPort, to: ip.dst, data: u.payload, pkt: skb.id, csumOk });
   host.trace(skb.id, { kind: 'queued', detail: `udp socket [${formatIpv6Address(ip.dst)}]:${u.dstPort} receive queue` });
+  sk.wake();
 }
 
 /**

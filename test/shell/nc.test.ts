@@ -55,11 +55,30 @@ describe('nc (netcat-openbsd)', () => {
 
   test('in the foreground a -k listener would never return, and what is not modelled says so', async () => {
     const { sh } = shell();
-    const r = await sh.run('nc -6 -lk 7777; echo rc=$?; nc -6 -u -l 53; echo rc=$?; nc -6 -z host.example 80; echo rc=$?');
-    expect(r.stdout).toBe('rc=2\nrc=2\nrc=1\n');
-    expect(r.stderr).toContain('never returns');
-    expect(r.stderr).toContain('xfrmsim: nc -u -l: not modelled');
+    const r = await sh.run(
+      'nc -6 -lk 7777; echo rc=$?; nc -6 -u -l 53; echo rc=$?; nc -6 -u -l -v 53; echo rc=$?; nc -6 -z host.example 80; echo rc=$?',
+    );
+    expect(r.stdout).toBe('rc=2\nrc=2\nrc=2\nrc=1\n');
+    expect(r.stderr).toContain('xfrmsim: nc -l -k in the foreground never returns');
+    expect(r.stderr).toContain('xfrmsim: nc -l -u in the foreground never returns');
+    expect(r.stderr).toContain('xfrmsim: nc -u -l -v: not modelled');
     expect(r.stderr).toContain('nc: getaddrinfo for host "host.example" port 80: Temporary failure in name resolution');
+  });
+
+  test('nc -u -l prints the datagrams of the first sender, answers it with stdin, and ignores other senders (netcat connects the socket to the first)', async () => {
+    const { w, sh } = shell();
+    const r = await sh.run(
+      [
+        "printf 'pong\\n' | ip netns exec b nc -6 -u -l 5000 > /tmp/got & p=$!",
+        "printf 'one\\n' | ip netns exec a nc -6 -u -w 1 -p 4000 4321::2 5000; echo rc=$?",
+        "printf 'two\\n' | ip netns exec a nc -6 -u -w 1 -p 4001 4321::2 5000; echo rc=$?",
+        'kill $p; wait $p; echo "wait rc=$?"; cat /tmp/got',
+      ].join('\n'),
+    );
+    // The first client gets the listener's stdin back; the second finds a socket connected elsewhere: port unreachable.
+    expect(r.stdout).toBe('pong\nrc=0\nrc=0\nwait rc=143\none\n');
+    expect(w.host('b').counter('Udp6InDatagrams')).toBe(1);
+    expect(w.host('b').counter('Udp6NoPorts')).toBe(1);
   });
 
   test('-N sends stdin and a FIN; the listener prints the bytes and ends at that FIN', async () => {

@@ -52,6 +52,13 @@ describe('the bash runtime', () => {
     expect(world.clock.nowUs).toBe(121_500_000);
   });
 
+  test('a background command that is no job ends at once: $? is 0 after the &, wait gives its status, kill finds no process', async () => {
+    const { sh } = shell();
+    const r = await sh.run('sh -c "exit 3" & echo "rc=$? pid=$!"; wait $!; echo "wait rc=$?"; kill $!; echo "kill rc=$?"');
+    expect(r.stdout).toBe('rc=0 pid=4000\nwait rc=3\nkill rc=1\n');
+    expect(r.stderr).toBe('bash: kill: (4000) - No such process\n');
+  });
+
   test('a background job gets a pid in $!, keeps running while the script sleeps, and kill ends it', async () => {
     const { sh } = shell();
     const r = await sh.run('fakecap & pid=$!; echo "pid $pid"; sleep 3; kill $pid; echo "kill rc=$?"; wait $pid; echo "wait rc=$?"');
