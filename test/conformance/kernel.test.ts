@@ -17,12 +17,7 @@ import { sections } from '../../tools/conformance/compare.mjs';
  * they still differ (test.fails), so a fix shows up as a failure here and the entry has to go.
  * The article's cases have their own mapping in article.test.ts.
  */
-const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
-  'cases/proc_files':
-    'grep, awk and sed given a /proc file as an argument (grep -c Xfrm /proc/net/xfrm_stat) answer "No such file or directory" in xfrmsim: its /proc files are readable through cat only (a redirection `< /proc/...` or head given the path fails the same way)',
-  'cases/udp_listener':
-    'nc -u -l (a UDP listener) is not modelled: xfrmsim prints "nc -u -l: not modelled", so the tunnelled datagram finds no socket and h2 answers with a port unreachable (after resolving the router), where the kernel delivers "hello through the tunnel" to the listener',
-};
+const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {};
 
 const RECORDED = recordedCases().filter((c) => !c.name.startsWith('article/'));
 
@@ -50,5 +45,5 @@ describe('recorded kernel runs against xfrmsim', () => {
 async function compareWithKernel(c: { name: string; script: string; kernel: string }): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), `xfrmsim-${c.name.replace(/\//g, '-')}-`));
   const run = await runScenario(c.script, { out, trace: 'none' });
-  for (const s of sections(c.kernel, out)) expect(s.xfrmsim, `${c.name}: ${s.title}\n${run.console}`).toEqual(s.kernel);
+  for (const s of sections(c.kernel, out, { name: c.name })) expect(s.xfrmsim, `${c.name}: ${s.title}\n${run.console}`).toEqual(s.kernel);
 }

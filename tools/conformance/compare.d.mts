@@ -7,6 +7,12 @@ export interface Section {
 }
 export function wire(text: string): string[];
 export function checkLines(text: string): string[];
-export function sections(kernelDir: string, simDir: string, opts?: { pcapText?: (pcap: string) => string }): Section[];
+export interface CaseRule {
+  readonly why: string;
+  readonly saCounts?: false;
+  readonly frameOrder?: false;
+}
+export const CASE_RULES: Readonly<Record<string, CaseRule>>;
+export function sections(kernelDir: string, simDir: string, opts?: { pcapText?: (pcap: string) => string; name?: string }): Section[];
 export function describeDiff(secs: Section[]): string;
 export function unifiedHunks(a: string[], b: string[], context: number): string;

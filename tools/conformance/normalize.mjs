@@ -24,8 +24,12 @@ export function isMld(line) {
  */
 export function nudProbeTarget(line) {
   const m = / > ([0-9a-f:]+): .*neighbor solicitation, length \d+, who has ([0-9a-f:]+)/.exec(line);
-  if (!m || m[1].startsWith('ff02:')) return undefined;
-  return m[2];
+  if (m) return m[1].startsWith('ff02:') ? undefined : m[2];
+  // The same probe under an ESP or AH policy: ND is the only traffic sent with hop limit 255 from
+  // a link-local address, and a probe goes to the neighbour's own address.
+  const sealed = /\(hlim 255, next-header (?:ESP|AH) \(\d+\) payload length: \d+\) fe80::[0-9a-f:]+ > ([0-9a-f:]+): (?:ESP|AH)\(/.exec(line);
+  if (sealed && !sealed[1].startsWith('ff')) return sealed[1];
+  return undefined;
 }
 
 /** The capture's lines with random values replaced by aliases; the lines left out go before aliasing. */

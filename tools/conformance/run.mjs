@@ -114,7 +114,7 @@ let failed = 0;
 for (const c of cases) {
   const k = kernelOut(c.name);
   if (!existsSync(join(k, 'rc'))) writeFileSync(join(k, 'rc'), 'none (the kernel did not finish this case; see the uml folder)\n');
-  const secs = sections(k, simOut(c.name), { pcapText });
+  const secs = sections(k, simOut(c.name), { pcapText, name: c.name });
   const diff = describeDiff(secs);
   if (diff === '') {
     passed++;
