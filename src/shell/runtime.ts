@@ -191,7 +191,9 @@ export class Shell {
     ctx: Parameters<Parameters<typeof defineCommand>[1]>[1],
   ): Promise<{ stdout: string; stderr: string; exitCode: number }> {
     const env = ctx.env;
-    const ns = env.get(NETNS_VAR) ?? 'init';
+    // The interpreter's own `sh -c` and `bash -c` do not pass the variable on, so a command they
+    // run finds its namespace on the stack of `ip netns exec` commands running now.
+    const ns = env.get(NETNS_VAR) ?? this.hostNow().name;
     const host = this.world.hosts.get(ns);
     if (!host) return { stdout: '', stderr: `Cannot open network namespace "${ns}": No such file or directory\n`, exitCode: 1 };
     const bgPid = env.get(BG_VAR);

@@ -52,6 +52,12 @@ describe('the bash runtime', () => {
     expect(world.clock.nowUs).toBe(121_500_000);
   });
 
+  test('a command run by sh -c or bash -c inside ip netns exec acts in that namespace (the interpreter does not pass the variable on)', async () => {
+    const { sh } = shell();
+    const r = await sh.run(`nsexec a sh -c 'whereami; bash -c whereami'; whereami`);
+    expect(r.stdout).toBe('a\na\ninit\n');
+  });
+
   test('a background command that is no job ends at once: $? is 0 after the &, wait gives its status, kill finds no process', async () => {
     const { sh } = shell();
     const r = await sh.run('sh -c "exit 3" & echo "rc=$? pid=$!"; wait $!; echo "wait rc=$?"; kill $!; echo "kill rc=$?"');
