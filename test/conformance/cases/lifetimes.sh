@@ -19,13 +19,13 @@ for i in 1 2 3; do pingt a2 4321::2; done
 x b2 ip xfrm state list
 xstat L2 a2 b2
 
-note "L3: sender SA limit time-hard 2: gone after 4 s"
+note "L3: sender SA limit time-hard 4: used at once, gone after 6 s"
 pair a3 b3
 x a3 ip xfrm policy add dst 4321::2 proto ipv6-icmp type 128 dir out tmpl proto esp mode transport
-x a3 ip xfrm state add dst 4321::2 proto esp spi 0xc03 enc "cbc(aes)" $K mode transport limit time-hard 2
 x b3 ip xfrm state add dst 4321::2 proto esp spi 0xc03 enc "cbc(aes)" $K mode transport
+x a3 ip xfrm state add dst 4321::2 proto esp spi 0xc03 enc "cbc(aes)" $K mode transport limit time-hard 4
 pingt a3 4321::2
-sleep 4
+sleep 6
 x a3 ip xfrm state list
 pingt a3 4321::2
 xstat L3 a3 b3
