@@ -165,8 +165,11 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
       ? { csumPartial: { nextHeader: req.nextHeader, offset: IPV6_HEADER_LENGTH + req.checksumOffload.offset } }
       : {}),
   };
-  host.trace(id, { kind: 'created', summary: `${formatIpv6Address(src)} > ${formatIpv6Address(req.dst)}: ${req.summary}` });
-  host.trace(id, { kind: 'route', result: describeRoute(rt) });
+  // The texts are built only for a trace that keeps them.
+  if (host.world.trace.enabled) {
+    host.trace(id, { kind: 'created', summary: `${formatIpv6Address(src)} > ${formatIpv6Address(req.dst)}: ${req.summary}` });
+    host.trace(id, { kind: 'route', result: describeRoute(rt) });
+  }
   if (req.kernelInternal && decision.kind === 'no-state') {
     host.trace(id, { kind: 'xfrm', seam: 'out', detail: decision.detail });
     host.dropCounted(skb, decision.counter, `xfrm: ${decision.detail}; xfrm_lookup fails, the kernel frees its own packet`);
