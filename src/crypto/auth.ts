@@ -1,10 +1,12 @@
 /** Keyed ICV functions for AH and ESP `auth` (kernel: crypto/hmac.c, crypto/crypto_null.c digest_null; truncation as ah6.c/esp6.c use it). */
 
+import { createHmac } from 'node:crypto';
 import { hmac } from '@noble/hashes/hmac.js';
 import { md5, ripemd160, sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import type { CHash } from '@noble/hashes/utils.js';
 import { notModelled, resolveAuth } from './algorithms.js';
+import { type CryptoBackend, nativeHasHash, useNative } from './backend.js';
 import { constantTimeEqual } from './constant-time.js';
 
 /** An `auth` algorithm bound to one key: what an SA holds for its whole life. */
@@ -34,6 +36,16 @@ const HASHES: Readonly<Record<string, CHash>> = {
   'hmac(rmd160)': ripemd160,
 };
 
+/** node:crypto's names of the same hashes. */
+const NATIVE_HASHES: Readonly<Record<string, string>> = {
+  'hmac(md5)': 'md5',
+  'hmac(sha1)': 'sha1',
+  'hmac(sha256)': 'sha256',
+  'hmac(sha384)': 'sha384',
+  'hmac(sha512)': 'sha512',
+  'hmac(rmd160)': 'ripemd160',
+};
+
 const EMPTY = new Uint8Array(0);
 
 /** The part of noble's HMAC object used here (its generic types do not line up with our strict settings). */
@@ -49,7 +61,12 @@ interface KeyedHmac {
  * truncation errors are the kernel's (see resolveAuth); HMAC takes a key of any length, as the
  * kernel's hmac does, so there is no key-length refusal here.
  */
-export function prepareAuth(name: string, key: Uint8Array, truncBits?: number): PreparedAuth {
+export function prepareAuth(
+  name: string,
+  key: Uint8Array,
+  truncBits?: number,
+  opts: { readonly backend?: CryptoBackend } = {},
+): PreparedAuth {
   const { algorithm, truncBits: bits } = resolveAuth(name, truncBits);
   if (!algorithm.modelled) throw notModelled(algorithm.name);
   const icvLength = Math.floor(bits / 8);
@@ -72,7 +89,17 @@ export function prepareAuth(name: string, key: Uint8Array, truncBits?: number): 
   const keyed = hmac.create(hash, key) as unknown as KeyedHmac;
   let scratch: KeyedHmac | undefined;
   const full = new Uint8Array(fullLength);
+  const backend = opts.backend ?? 'auto';
+  const nativeName = NATIVE_HASHES[algorithm.name];
+  // Dropped by destroy(), after which the noble state refuses every call.
+  let nativeKey = backend !== 'noble' && nativeName !== undefined && nativeHasHash(nativeName) ? key.slice() : undefined;
   const mac = (...data: readonly Uint8Array[]): Uint8Array => {
+    if (nativeKey && useNative(backend, totalLength(data))) {
+      const h = createHmac(nativeName!, nativeKey);
+      for (const part of data) h.update(part);
+      const digest = h.digest();
+      return new Uint8Array(digest.subarray(0, icvLength));
+    }
     const h = keyed._cloneInto(scratch);
     scratch = h;
     for (const part of data) h.update(part);
@@ -93,6 +120,14 @@ export function prepareAuth(name: string, key: Uint8Array, truncBits?: number): 
       keyed.destroy();
       scratch?.destroy();
       full.fill(0);
+      nativeKey?.fill(0);
+      nativeKey = undefined;
     },
   };
+}
+
+function totalLength(parts: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  return n;
 }

@@ -1,8 +1,10 @@
 /** ESP `enc` ciphers without padding: cbc(aes) and ecb(cipher_null) (kernel: crypto/cbc.c, crypto/aes_generic.c, crypto/crypto_null.c; RFC 3602). */
 
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { unsafe } from '@noble/ciphers/aes.js';
 import { ConfigError } from '../errors.js';
 import { notModelled, resolveEnc } from './algorithms.js';
+import { type CryptoBackend, nativeHasCipher, useNative } from './backend.js';
 import { wipe } from './constant-time.js';
 
 /** An `enc` algorithm bound to one key. ESP pads to the block itself, so inputs are whole blocks. */
@@ -26,7 +28,7 @@ const AES_BLOCK = 16;
  * the EINVAL the crypto layer's setkey returns without an extack (`RTNETLINK answers: Invalid
  * argument`): AES takes 16, 24 or 32 bytes, the null cipher none.
  */
-export function prepareCipher(name: string, key: Uint8Array): PreparedCipher {
+export function prepareCipher(name: string, key: Uint8Array, opts: { readonly backend?: CryptoBackend } = {}): PreparedCipher {
   const algorithm = resolveEnc(name);
   if (!algorithm.modelled) throw notModelled(algorithm.name);
   if (algorithm.name === 'ecb(cipher_null)') {
@@ -41,11 +43,17 @@ export function prepareCipher(name: string, key: Uint8Array): PreparedCipher {
     };
   }
   if (key.length !== 16 && key.length !== 24 && key.length !== 32) throw new ConfigError('EINVAL');
-  return prepareAesCbc(key);
+  return prepareAesCbc(key, opts.backend ?? 'auto');
 }
 
-/** AES-CBC with the key schedules expanded once per SA (noble's cbc() would expand them per packet). */
-function prepareAesCbc(key: Uint8Array): PreparedCipher {
+/**
+ * AES-CBC with the key schedules expanded once per SA (noble's cbc() would expand them per packet);
+ * large packets go to OpenSSL instead (see NATIVE_MIN_BYTES).
+ */
+function prepareAesCbc(key: Uint8Array, backend: CryptoBackend): PreparedCipher {
+  const nativeName = `aes-${key.length * 8}-cbc`;
+  // Dropped by destroy(): from then on only the (wiped) noble schedules answer, as before native support.
+  let nativeKey = backend !== 'noble' && nativeHasCipher(nativeName) ? key.slice() : undefined;
   const copy = key.slice();
   const encKey = unsafe.expandKeyLE(copy);
   const decKey = unsafe.expandKeyDecLE(copy);
@@ -60,6 +68,7 @@ function prepareAesCbc(key: Uint8Array): PreparedCipher {
     ivLength: AES_BLOCK,
     encrypt(iv, plaintext) {
       checkLengths('encrypt', iv, plaintext);
+      if (nativeKey && useNative(backend, plaintext.length)) return nativeCbc('encrypt', nativeName, nativeKey, iv, plaintext);
       const out = new Uint8Array(plaintext.length);
       const src = new DataView(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
       const dst = new DataView(out.buffer);
@@ -90,6 +99,7 @@ function prepareAesCbc(key: Uint8Array): PreparedCipher {
     },
     decrypt(iv, ciphertext) {
       checkLengths('decrypt', iv, ciphertext);
+      if (nativeKey && useNative(backend, ciphertext.length)) return nativeCbc('decrypt', nativeName, nativeKey, iv, ciphertext);
       const out = new Uint8Array(ciphertext.length);
       const src = new DataView(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength);
       const dst = new DataView(out.buffer);
@@ -117,6 +127,19 @@ function prepareAesCbc(key: Uint8Array): PreparedCipher {
     },
     destroy() {
       wipe(encKey, decKey);
+      if (nativeKey) wipe(nativeKey);
+      nativeKey = undefined;
     },
   };
+}
+
+/** One CBC pass through OpenSSL over whole blocks (no padding), copied out of Node's Buffer. */
+function nativeCbc(dir: 'encrypt' | 'decrypt', name: string, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  const c = dir === 'encrypt' ? createCipheriv(name, key, iv) : createDecipheriv(name, key, iv);
+  c.setAutoPadding(false);
+  const out = new Uint8Array(data.length);
+  const head = c.update(data);
+  out.set(head);
+  out.set(c.final(), head.length);
+  return out;
 }

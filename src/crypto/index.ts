@@ -18,6 +18,7 @@ export {
   resolveEnc,
 } from './algorithms.js';
 export { type PreparedAuth, prepareAuth } from './auth.js';
+export { type CryptoBackend, NATIVE_MIN_BYTES } from './backend.js';
 export { type PreparedCipher, prepareCipher } from './cipher.js';
 export { constantTimeEqual, wipe } from './constant-time.js';
 export { echainivBlock, echainivIv, seqivIv } from './geniv.js';

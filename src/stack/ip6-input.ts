@@ -157,7 +157,8 @@ export function ip6RcvPrerouting(host: Host, dev: NetDevice, skb: Skb, pktType: 
     host.drop(pre, 'Ip6InNoRoutes', `no route to ${formatIpv6Address(dst)}`);
     return;
   }
-  host.trace(pre.id, { kind: 'route', result: `${r.type} ${formatIpv6Address(r.dst)}/${r.prefixLen}${r.dev ? ` dev ${r.dev}` : ''}` });
+  if (host.world.trace.enabled)
+    host.trace(pre.id, { kind: 'route', result: `${r.type} ${formatIpv6Address(r.dst)}/${r.prefixLen}${r.dev ? ` dev ${r.dev}` : ''}` });
   switch (r.type) {
     case 'local':
       ip6Input(host, dev, pre, ip.value);

@@ -165,8 +165,11 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
       ? { csumPartial: { nextHeader: req.nextHeader, offset: IPV6_HEADER_LENGTH + req.checksumOffload.offset } }
       : {}),
   };
-  host.trace(id, { kind: 'created', summary: `${formatIpv6Address(src)} > ${formatIpv6Address(req.dst)}: ${req.summary}` });
-  host.trace(id, { kind: 'route', result: describeRoute(rt) });
+  // The texts are built only for a trace that keeps them.
+  if (host.world.trace.enabled) {
+    host.trace(id, { kind: 'created', summary: `${formatIpv6Address(src)} > ${formatIpv6Address(req.dst)}: ${req.summary}` });
+    host.trace(id, { kind: 'route', result: describeRoute(rt) });
+  }
   if (req.kernelInternal && decision.kind === 'no-state') {
     host.trace(id, { kind: 'xfrm', seam: 'out', detail: decision.detail });
     host.dropCounted(skb, decision.counter, `xfrm: ${decision.detail}; xfrm_lookup fails, the kernel frees its own packet`);
@@ -286,15 +289,21 @@ export function completeChecksum(packet: Uint8Array, partial: NonNullable<Skb['c
  * the packet here (reject first sends its ICMPv6 error, nf_send_unreach6).
  */
 export function runHook(host: Host, hook: Hook, skb: Skb, note?: string): Skb | undefined {
+  const traced = host.world.trace.enabled;
+  // Nothing registered at this hook: nf_hook() is a no-op, the packet goes on as it is.
+  if (!host.netfilter.isHooked(hook)) {
+    if (traced) host.trace(skb.id, { kind: 'hook', hook, verdict: 'ACCEPT', steps: [], ...(note ? { note } : {}) });
+    return skb;
+  }
   const v = host.netfilter.runHook(hook, skb, {
     nowUs: host.world.clock.nowUs,
     log: (line, level) => host.kernelLog.push({ timeUs: host.world.clock.nowUs, level, line }),
-    recordSteps: host.world.trace.enabled,
+    recordSteps: traced,
   });
   if (v.kind === 'accept') {
-    host.trace(skb.id, { kind: 'hook', hook, verdict: 'ACCEPT', steps: v.steps, ...(note ? { note } : {}) });
+    if (traced) host.trace(skb.id, { kind: 'hook', hook, verdict: 'ACCEPT', steps: v.steps, ...(note ? { note } : {}) });
     // Netfilter changes only the mark, the conntrack entry and nf_trace; the rest is the stack's skb.
-    return { ...skb, mark: v.pkt.mark, ct: v.pkt.ct, nfTrace: v.pkt.nfTrace };
+    return v.pkt === skb ? skb : { ...skb, mark: v.pkt.mark, ct: v.pkt.ct, nfTrace: v.pkt.nfTrace };
   }
   host.trace(skb.id, { kind: 'hook', hook, verdict: v.kind === 'reject' ? 'REJECT' : 'DROP', steps: v.steps, ...(note ? { note } : {}) });
   if (v.kind === 'reject') {

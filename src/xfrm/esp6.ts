@@ -235,5 +235,22 @@ export function esp6Input(
   const r = esp6Decrypt(packet.subarray(espOffset), crypto, opts);
   if (r.kind === 'drop') return r;
   const header = packet.slice(0, espOffset);
-  return { ...r, header, packet: joinTransport(header, nhoff.value, r.nextHeader, r.payload) };
+  const nextHeaderOffset = nhoff.value;
+  // The transport-mode packet is built on first use: a tunnel SA only needs the inner packet.
+  let joined: Uint8Array | undefined;
+  return {
+    kind: 'ok',
+    spi: r.spi,
+    seq: r.seq,
+    iv: r.iv,
+    payload: r.payload,
+    nextHeader: r.nextHeader,
+    padLength: r.padLength,
+    padding: r.padding,
+    header,
+    get packet() {
+      joined ??= joinTransport(header, nextHeaderOffset, r.nextHeader, r.payload);
+      return joined;
+    },
+  };
 }

@@ -104,7 +104,7 @@ export function xfrmInput(
       if (!inner.ok) return { ...ns.drop('XfrmInStateModeError', inner.error.detail), events };
       return { kind: 'decapsulated', bytes: inner.value, secPath: sp, mode: 'tunnel', mark, detail: steps.join(', '), events };
     }
-    pkt = dec.packet;
+    pkt = dec.transport();
     if (dec.nextHeader !== IPPROTO.AH && dec.nextHeader !== IPPROTO.ESP)
       return { kind: 'decapsulated', bytes: pkt, secPath: sp, mode: 'transport', mark, detail: steps.join(', '), events };
     // The header that followed now sits where the removed one was.
@@ -116,7 +116,8 @@ export function xfrmInput(
 type Decoded =
   | {
       readonly kind: 'ok';
-      readonly packet: Uint8Array;
+      /** The packet with the header removed, as a transport SA leaves it (built only when asked for). */
+      readonly transport: () => Uint8Array;
       readonly header: Uint8Array;
       readonly payload: Uint8Array;
       readonly nextHeader: number;
@@ -128,12 +129,12 @@ function decode(pkt: Uint8Array, at: number, x: XfrmState, esn: { readonly seqHi
   if (x.crypto.kind === 'ah') {
     const r = ah6Input(pkt, at, x.crypto.auth, esn);
     if (r.kind === 'drop') return { kind: 'drop', detail: r.detail, icv: r.reason === 'icv-mismatch' };
-    return { kind: 'ok', packet: r.packet, header: r.header, payload: r.payload, nextHeader: r.nextHeader };
+    return { kind: 'ok', transport: () => r.packet, header: r.header, payload: r.payload, nextHeader: r.nextHeader };
   }
   if (x.crypto.kind === 'esp') {
     const r = esp6Input(pkt, at, x.crypto.esp, esn);
     if (r.kind === 'drop') return { kind: 'drop', detail: r.detail, icv: r.reason === 'icv-mismatch' };
-    return { kind: 'ok', packet: r.packet, header: r.header, payload: r.payload, nextHeader: r.nextHeader };
+    return { kind: 'ok', transport: () => r.packet, header: r.header, payload: r.payload, nextHeader: r.nextHeader };
   }
   return { kind: 'drop', detail: `SA ${x.proto} spi 0x${hex8(x.spi)} has no algorithms`, icv: false };
 }

@@ -1,9 +1,9 @@
-/** Indexed SAD lookup: the bydst chains per bucket and the byspi chains per SPI, kept head first (kernel: xfrm_state.c state_bydst, state_byspi, xfrm_hash_transfer). */
+/** Indexed SAD lookup: the bydst and byspi chains per bucket, kept head first (kernel: xfrm_state.c state_bydst, state_byspi, xfrm_hash_transfer). */
 
-import { SadBase, type SadEntry } from './sad.js';
+import { SadBase, type SadEntry, xfrmSpiHash } from './sad.js';
 
 /**
- * The fast SAD: an inbound lookup walks only the SAs with the packet's SPI, an output lookup only
+ * The fast SAD: an inbound lookup walks only the SAs of the packet's SPI bucket, an output lookup only
  * the two bydst chains of (remote, local) and (remote, ::). Chains are arrays ordered by rank,
  * largest first, exactly the kernel's hlist order; a resize rebuilds them.
  */
@@ -15,8 +15,8 @@ export class SadIndexed extends SadBase {
     return this.byDst.get(bucket) ?? [];
   }
 
-  protected spiChain(spi: number): Iterable<SadEntry> {
-    return this.bySpi.get(spi) ?? [];
+  protected spiChain(bucket: number): Iterable<SadEntry> {
+    return this.bySpi.get(bucket) ?? [];
   }
 
   protected linkDst(entry: SadEntry): void {
@@ -28,11 +28,11 @@ export class SadIndexed extends SadBase {
   }
 
   protected linkSpi(entry: SadEntry): void {
-    insertByRank(this.bySpi, entry.state.spi, entry, (e) => e.spiRank);
+    insertByRank(this.bySpi, xfrmSpiHash(entry.state.spi) & this.hmask, entry, (e) => e.spiRank);
   }
 
   protected unlinkSpi(entry: SadEntry): void {
-    remove(this.bySpi, entry.state.spi, entry);
+    remove(this.bySpi, xfrmSpiHash(entry.state.spi) & this.hmask, entry);
   }
 
   protected rebuildIndex(): void {

@@ -293,6 +293,17 @@ function daddrSaddrHash(daddr: Ipv6Address, saddr: Ipv6Address, family: XfrmFami
 }
 
 /**
+ * The byspi bucket of an SPI is this & hmask: the SPI folded as __xfrm_spi_hash folds it, so that
+ * the bucket is always a small number (a Map keyed by raw 32-bit SPIs is slow in V8 above 2^30).
+ * The kernel also mixes in the proto and the destination; SAs that differ only there share a
+ * chain here, which changes nothing a lookup finds: it compares them, and SAs of one SPI keep
+ * their relative (rank) order, the order that decides ties in the kernel's chain.
+ */
+export function xfrmSpiHash(spi: number): number {
+  return (spi ^ (spi >>> 10) ^ (spi >>> 20)) >>> 0;
+}
+
+/**
  * __xfrm_dst_hash without the final mask: the bydst bucket of (daddr, saddr, reqid) is this & hmask.
  * No random seed: which SAs share a bucket is the same on every boot, and matters (findStateForTemplate).
  */
@@ -345,8 +356,8 @@ export abstract class SadBase implements Sad {
 
   /** The bydst chain of `bucket`, head first. */
   protected abstract dstChain(bucket: number): Iterable<SadEntry>;
-  /** The SAs with this SPI in byspi, in their chain's order, head first. */
-  protected abstract spiChain(spi: number): Iterable<SadEntry>;
+  /** The byspi chain of `bucket` (xfrmSpiHash(spi) & hmask), head first. */
+  protected abstract spiChain(bucket: number): Iterable<SadEntry>;
   protected abstract linkDst(entry: SadEntry): void;
   protected abstract unlinkDst(entry: SadEntry): void;
   protected abstract linkSpi(entry: SadEntry): void;
@@ -664,7 +675,7 @@ export abstract class SadBase implements Sad {
   /** __xfrm_state_lookup: the first SA of the SPI chain with this (daddr, spi, proto, family) that `mark` selects. */
   protected lookupBySpi(mark: number, daddr: Ipv6Address, spi: number, proto: XfrmIdProto, family: XfrmFamily): SadEntry | undefined {
     if (spi === 0) return undefined;
-    for (const e of this.spiChain(spi)) {
+    for (const e of this.spiChain(xfrmSpiHash(spi) & this.hmask)) {
       this.examined++;
       const x = e.state;
       if (x.family !== family || x.spi !== spi || x.proto !== proto || !addrEqual(x.daddr, daddr, family)) continue;

@@ -131,19 +131,31 @@ export function selectorKey(sel: XfrmSelector): string {
 }
 
 /**
- * The first `bits` bits of `addr` as an 8-character string (one UTF-16 unit per 16-bit word, the rest
- * zeroed): a cheap Map key for "same prefix", the role __xfrm6_pref_hash plays in the kernel's hashes.
+ * `h` mixed with the first `bits` bits of `addr` (the rest taken as zero), as a small non-negative
+ * integer: the role __xfrm6_pref_hash plays in the kernel's policy hashes. Two addresses equal in
+ * those bits always give the same value; different prefixes may collide, so a table keyed by it
+ * still compares the selectors. The result stays below 2^30, a small integer for V8, whose Maps
+ * hash those far faster than larger numbers or strings.
  */
-export function prefixKey(addr: Ipv6Address, bits: number): string {
-  let key = '';
-  for (let w = 0; w < 8; w++) {
-    const left = bits - w * 16;
-    if (left <= 0) {
-      key += '\0';
-      continue;
+export function prefixHash(addr: Ipv6Address, bits: number, h = 0): number {
+  for (let w = 0; w < 4; w++) {
+    const left = bits - w * 32;
+    let word = 0;
+    if (left > 0) {
+      const i = 4 * w;
+      word = (addr[i]! << 24) | (addr[i + 1]! << 16) | (addr[i + 2]! << 8) | addr[i + 3]!;
+      if (left < 32) word &= ~0 << (32 - left);
     }
-    const word = (addr[2 * w]! << 8) | addr[2 * w + 1]!;
-    key += String.fromCharCode(left >= 16 ? word : word & ((0xffff << (16 - left)) & 0xffff));
+    h = mixHash(h, word);
   }
-  return key;
+  return h;
+}
+
+/** One step of a 32-bit multiplicative hash (murmur3's finaliser constants); the result is below 2^30. */
+export function mixHash(h: number, word: number): number {
+  let x = Math.imul(h ^ word, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x & 0x3fffffff;
 }

@@ -1,18 +1,30 @@
 /** Indexed SPD lookup: exact selectors hashed by their prefixes, inexact ones in lists in kernel order (kernel: xfrm_policy.c policy_hash_bysel, policy_hash_direct, xfrm_policy_inexact_alloc_chain, xfrm_policy_find_inexact_candidates, xfrm_policy_eval_candidates). */
 
 import { policyMatch, type XfrmDir, type XfrmPolicy, type XfrmPolicyType } from './policy.js';
-import { prefixKey, type XfrmFamily, type XfrmFlow } from './selector.js';
+import { mixHash, prefixHash, type XfrmFamily, type XfrmFlow } from './selector.js';
 import { chainOrder, lowerBound, SpdBase, type SpdEntry, upperBound } from './spd.js';
 
 /**
  * Inexact policies of one (dir, type, family, if_id), like the kernel's inexact bin. The kernel
  * narrows the candidates with trees of dst and src prefixes; here they are split by dst prefix only:
- * one list for dst /0, one per (dst prefix length, dst prefix). Each list is in chain order, and a
- * flow probes the /0 list plus one list per prefix length present.
+ * one list for dst /0, one per (dst prefix length, hash of the dst prefix). Each list is in chain
+ * order, and a flow probes the /0 list plus one list per prefix length present.
  */
 interface InexactBin {
   readonly any: SpdEntry[];
-  readonly byDst: Map<number, Map<string, SpdEntry[]>>;
+  readonly byDst: Map<number, Map<number, SpdEntry[]>>;
+}
+
+/**
+ * The lists of one (dir, type). Keys are small-integer hashes: the exact chains by (family, if_id,
+ * dst and src prefixes), as policy_hash_bysel hashes them; the bins by (family, if_id). A list may
+ * hold policies of colliding keys; those never match a flow of another key (policyMatch compares
+ * family and if_id, and a selector at least as long as the hashed prefixes only matches flows with
+ * those prefixes), and every list stays in chain order, so a walk gives what separate lists would.
+ */
+interface DirIndex {
+  readonly exact: Map<number, SpdEntry[]>;
+  readonly bins: Map<number, InexactBin>;
 }
 
 /**
@@ -21,15 +33,24 @@ interface InexactBin {
  * left at the first policy whose priority is worse than the best so far, as the kernel does.
  */
 export class SpdIndexed extends SpdBase {
-  private readonly exactChains = new Map<string, SpdEntry[]>();
-  private readonly bins = new Map<string, InexactBin>();
+  /** By indexSlot(dir, type). */
+  private index: (DirIndex | undefined)[] = [];
+  /** Keeps this many low bits of every hash key (30 = all); tests use fewer to force collisions. */
+  private readonly keyMask: number;
+
+  constructor(opts: { readonly keyBits?: number } = {}) {
+    super();
+    this.keyMask = 2 ** Math.min(30, opts.keyBits ?? 30) - 1;
+  }
 
   lookup(dir: XfrmDir, ptype: XfrmPolicyType, flow: XfrmFlow): XfrmPolicy | undefined {
     this.examined = 0;
-    const binKey = keyOf(dir, ptype, flow.family, flow.ifId);
+    const index = this.index[indexSlot(dir, ptype)];
+    if (!index) return undefined;
+    const binKey = binHash(flow.family, flow.ifId) & this.keyMask;
     const { dbits, sbits } = this.hashBits(dir, flow.family);
     let best: SpdEntry | undefined;
-    const chain = this.exactChains.get(binKey + prefixKey(flow.dst, dbits) + prefixKey(flow.src, sbits));
+    const chain = index.exact.get(prefixHash(flow.src, sbits, prefixHash(flow.dst, dbits, binKey)) & this.keyMask);
     if (chain) {
       for (const e of chain) {
         this.examined++;
@@ -39,11 +60,11 @@ export class SpdIndexed extends SpdBase {
         }
       }
     }
-    const bin = this.bins.get(binKey);
+    const bin = index.bins.get(binKey);
     if (bin) {
       best = this.challenge(bin.any, best, ptype, flow);
       for (const [len, lists] of bin.byDst) {
-        const list = lists.get(prefixKey(flow.dst, len));
+        const list = lists.get(prefixHash(flow.dst, len) & this.keyMask);
         if (list) best = this.challenge(list, best, ptype, flow);
       }
     }
@@ -84,8 +105,7 @@ export class SpdIndexed extends SpdBase {
   }
 
   protected rebuildIndex(): void {
-    this.exactChains.clear();
-    this.bins.clear();
+    this.index = [];
     const touched = new Set<SpdEntry[]>();
     for (const e of this.entries) {
       const list = this.listOf(e, true)!;
@@ -99,35 +119,44 @@ export class SpdIndexed extends SpdBase {
   private listOf(entry: SpdEntry, create: boolean): SpdEntry[] | undefined {
     const p = entry.policy;
     const sel = p.selector;
-    const binKey = keyOf(p.dir, p.ptype, sel.family, p.ifId);
+    const slot = indexSlot(p.dir, p.ptype);
+    let index = this.index[slot];
+    if (!index) {
+      if (!create) return undefined;
+      index = { exact: new Map(), bins: new Map() };
+      this.index[slot] = index;
+    }
+    const binKey = binHash(sel.family, p.ifId) & this.keyMask;
     if (entry.exact) {
       const { dbits, sbits } = this.hashBits(p.dir, sel.family);
-      return getOrCreate(this.exactChains, binKey + prefixKey(sel.dst, dbits) + prefixKey(sel.src, sbits), create, () => []);
+      return getOrCreate(index.exact, prefixHash(sel.src, sbits, prefixHash(sel.dst, dbits, binKey)) & this.keyMask, create, () => []);
     }
-    const bin = getOrCreate(this.bins, binKey, create, (): InexactBin => ({ any: [], byDst: new Map() }));
+    const bin = getOrCreate(index.bins, binKey, create, (): InexactBin => ({ any: [], byDst: new Map() }));
     if (!bin || sel.prefixlenD === 0) return bin?.any;
-    const lists = getOrCreate(bin.byDst, sel.prefixlenD, create, () => new Map<string, SpdEntry[]>());
-    return lists && getOrCreate(lists, prefixKey(sel.dst, sel.prefixlenD), create, () => []);
+    const lists = getOrCreate(bin.byDst, sel.prefixlenD, create, () => new Map<number, SpdEntry[]>());
+    return lists && getOrCreate(lists, prefixHash(sel.dst, sel.prefixlenD) & this.keyMask, create, () => []);
   }
 
   /** Empty lists are dropped so that a lookup never probes prefix lengths no policy uses. */
   private dropList(entry: SpdEntry): void {
     const p = entry.policy;
     const sel = p.selector;
-    const binKey = keyOf(p.dir, p.ptype, sel.family, p.ifId);
+    const index = this.index[indexSlot(p.dir, p.ptype)];
+    if (!index) return;
+    const binKey = binHash(sel.family, p.ifId) & this.keyMask;
     if (entry.exact) {
       const { dbits, sbits } = this.hashBits(p.dir, sel.family);
-      this.exactChains.delete(binKey + prefixKey(sel.dst, dbits) + prefixKey(sel.src, sbits));
+      index.exact.delete(prefixHash(sel.src, sbits, prefixHash(sel.dst, dbits, binKey)) & this.keyMask);
       return;
     }
-    const bin = this.bins.get(binKey);
+    const bin = index.bins.get(binKey);
     if (!bin) return;
     if (sel.prefixlenD !== 0) {
       const lists = bin.byDst.get(sel.prefixlenD);
-      lists?.delete(prefixKey(sel.dst, sel.prefixlenD));
+      lists?.delete(prefixHash(sel.dst, sel.prefixlenD) & this.keyMask);
       if (lists?.size === 0) bin.byDst.delete(sel.prefixlenD);
     }
-    if (bin.any.length === 0 && bin.byDst.size === 0) this.bins.delete(binKey);
+    if (bin.any.length === 0 && bin.byDst.size === 0) index.bins.delete(binKey);
   }
 }
 
@@ -140,7 +169,12 @@ function getOrCreate<K, V>(map: Map<K, V>, key: K, create: boolean, make: () => 
   return value;
 }
 
-/** (dir, type, family, if_id): the part of every key the kernel matches in xfrm_policy_match rather than hashes. */
-function keyOf(dir: XfrmDir, ptype: XfrmPolicyType, family: XfrmFamily, ifId: number): string {
-  return `${dir} ${ptype} ${family} ${ifId} `;
+/** Each (dir, type) has its own tables: policyMatch does not compare the direction, so it is never hashed. */
+function indexSlot(dir: XfrmDir, ptype: XfrmPolicyType): number {
+  return (dir === 'in' ? 0 : dir === 'out' ? 2 : 4) + (ptype === 'sub' ? 1 : 0);
+}
+
+/** (family, if_id): the part of every key the kernel compares in xfrm_policy_match rather than hashes. */
+function binHash(family: XfrmFamily, ifId: number): number {
+  return mixHash(family === 'inet6' ? 10 : 2, ifId | 0);
 }

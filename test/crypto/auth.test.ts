@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { prepareAuth } from '../../src/crypto/auth.js';
+import { prepareAuth as prepareAuthAuto } from '../../src/crypto/auth.js';
+import { type CryptoBackend, NATIVE_MIN_BYTES } from '../../src/crypto/backend.js';
 import { fromHex, toHex } from '../../src/wire/hex.js';
 import { configErrorOf } from './errors.js';
 
@@ -7,12 +8,15 @@ const ascii = (s: string) => new TextEncoder().encode(s);
 const fill = (byte: number, n: number) => new Uint8Array(n).fill(byte);
 const range = (from: number, to: number) => Uint8Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-/** Full-length HMAC of `data` under `key` with the named algorithm (auth-trunc at full length). */
-function fullMac(name: string, fullBits: number, key: Uint8Array, data: Uint8Array): string {
-  return toHex(prepareAuth(name, key, fullBits).mac(data));
-}
+const BACKENDS: readonly CryptoBackend[] = ['noble', 'native', 'auto'];
 
-describe('prepareAuth() known answers', () => {
+// Every known answer is checked through each backend: noble, node:crypto, and the size-based choice.
+describe.each(BACKENDS)('prepareAuth() known answers, backend %s', (backend) => {
+  const prepareAuth = (name: string, key: Uint8Array, truncBits?: number) => prepareAuthAuto(name, key, truncBits, { backend });
+  /** Full-length HMAC of `data` under `key` with the named algorithm (auth-trunc at full length). */
+  const fullMac = (name: string, fullBits: number, key: Uint8Array, data: Uint8Array): string =>
+    toHex(prepareAuth(name, key, fullBits).mac(data));
+
   // RFC 2202 section 2 (HMAC-MD5) test cases 1-7.
   const rfc2202Md5: [Uint8Array, Uint8Array, string][] = [
     [fill(0x0b, 16), ascii('Hi There'), '9294727a3638bb1c13f48ef8158bfc9d'],
@@ -120,6 +124,26 @@ describe('prepareAuth() known answers', () => {
   it('hmac(rmd160) matches RFC 2286 test cases 1 and 2', () => {
     expect(fullMac('hmac(rmd160)', 160, fill(0x0b, 20), ascii('Hi There'))).toBe('24cb4bd67d20fc1a5d2ed7732dcc39377f0a5668');
     expect(fullMac('rmd160', 160, ascii('Jefe'), ascii('what do ya want for nothing?'))).toBe('dda6c0213a485a9e24f4742064a7f033b43c4069');
+  });
+});
+
+const prepareAuth = prepareAuthAuto;
+
+describe('prepareAuth() backends', () => {
+  it('auto gives the same ICVs as noble and node:crypto below, at and above the switch-over size', () => {
+    const key = range(1, 20);
+    for (const n of [0, 1, NATIVE_MIN_BYTES - 1, NATIVE_MIN_BYTES, NATIVE_MIN_BYTES + 1, 1500]) {
+      const data = Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
+      const icvs = BACKENDS.map((backend) =>
+        toHex(prepareAuthAuto('hmac(sha1)', key, undefined, { backend }).mac(data.subarray(0, 5), data.subarray(5))),
+      );
+      expect(new Set(icvs).size).toBe(1);
+    }
+  });
+
+  it('returns a plain Uint8Array from node:crypto, not a Buffer', () => {
+    const icv = prepareAuthAuto('hmac(sha256)', range(1, 32), undefined, { backend: 'native' }).mac(ascii('x'));
+    expect(Object.getPrototypeOf(icv)).toBe(Uint8Array.prototype);
   });
 });
 

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { prepareCipher } from '../../src/crypto/cipher.js';
+import { type CryptoBackend, NATIVE_MIN_BYTES } from '../../src/crypto/backend.js';
+import { prepareCipher as prepareCipherAuto } from '../../src/crypto/cipher.js';
 import { fromHex, toHex } from '../../src/wire/hex.js';
 import { configErrorOf } from './errors.js';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 
-describe('prepareCipher() cbc(aes) known answers', () => {
+const BACKENDS: readonly CryptoBackend[] = ['noble', 'native', 'auto'];
+
+// Every known answer is checked through each backend: noble, node:crypto, and the size-based choice.
+describe.each(BACKENDS)('prepareCipher() cbc(aes) known answers, backend %s', (backend) => {
+  const prepareCipher = (name: string, key: Uint8Array) => prepareCipherAuto(name, key, { backend });
   // RFC 3602 section 4, test cases 1-4 (AES-128-CBC).
   const rfc3602: [number, string, string, Uint8Array, string][] = [
     [
@@ -56,6 +61,27 @@ describe('prepareCipher() cbc(aes) known answers', () => {
       'f58c4c04d6e5f1ba779eabfb5f7bfbd69cfc4e967edb808d679f777bc6702c7d39f23369a9d9bacfa530e26304231461b2eb05e2c39be9fcda6c19078c6a9d1b';
     expect(toHex(c.encrypt(iv, pt))).toBe(ct);
     expect(c.decrypt(iv, fromHex(ct))).toEqual(pt);
+  });
+});
+
+const prepareCipher = prepareCipherAuto;
+
+describe('prepareCipher() backends', () => {
+  it('auto gives the same bytes as noble and node:crypto below, at and above the switch-over size, for every key size', () => {
+    for (const keyLength of [16, 24, 32]) {
+      const key = Uint8Array.from({ length: keyLength }, (_, i) => i + 1);
+      const iv = Uint8Array.from({ length: 16 }, (_, i) => 0xf0 - i);
+      for (const n of [16, NATIVE_MIN_BYTES - 16, NATIVE_MIN_BYTES, NATIVE_MIN_BYTES + 16, 1424]) {
+        const data = Uint8Array.from({ length: n }, (_, i) => (i * 13 + 5) & 0xff);
+        const outs = BACKENDS.map((backend) => prepareCipherAuto('cbc(aes)', key, { backend }).encrypt(iv, data));
+        expect(new Set(outs.map(toHex)).size).toBe(1);
+        for (const backend of BACKENDS) {
+          const back = prepareCipherAuto('cbc(aes)', key, { backend }).decrypt(iv, outs[0]!);
+          expect(Object.getPrototypeOf(back)).toBe(Uint8Array.prototype);
+          expect(back).toEqual(data);
+        }
+      }
+    }
   });
 });
 

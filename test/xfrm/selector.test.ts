@@ -5,7 +5,7 @@ import { IPPROTO } from '../../src/wire/proto.js';
 import {
   addrMatch,
   makeSelector,
-  prefixKey,
+  prefixHash,
   selectorKey,
   selectorMatch,
   type XfrmFlow,
@@ -118,16 +118,43 @@ describe('selectorKey()', () => {
   });
 });
 
-describe('prefixKey()', () => {
-  it('is equal for two addresses exactly when their first n bits are', () => {
+describe('prefixHash()', () => {
+  it('is equal for two addresses whose first n bits are equal', () => {
     const addr = fc.uint8Array({ minLength: 16, maxLength: 16 });
     fc.assert(
       fc.property(addr, addr, fc.integer({ min: 0, max: 128 }), fc.integer({ min: 0, max: 127 }), (a, b, n, copy) => {
-        // Share a random number of leading bits so that equal keys are common too.
+        // Share a random number of leading bits so that equal prefixes are common too.
         const c = b.slice();
         c.set(a.subarray(0, copy >> 3));
-        expect(prefixKey(a, n) === prefixKey(c, n)).toBe(addrMatch(a, c, n));
+        if (addrMatch(a, c, n)) expect(prefixHash(a, n)).toBe(prefixHash(c, n));
       }),
     );
+  });
+
+  it('ignores the bits after the prefix, and tells prefixes of different lengths apart', () => {
+    const a = Uint8Array.from({ length: 16 }, (_, i) => 0x20 + i);
+    const b = a.slice();
+    b[15] = 0xff;
+    expect(prefixHash(a, 64)).toBe(prefixHash(b, 64));
+    expect(prefixHash(a, 120)).toBe(prefixHash(b, 120));
+    expect(prefixHash(a, 128)).not.toBe(prefixHash(b, 128));
+    expect(prefixHash(a, 48)).not.toBe(prefixHash(a, 64));
+  });
+
+  it('spreads 100 000 distinct /128 and /64 prefixes over small integers with few collisions', () => {
+    for (const bits of [128, 64]) {
+      const seen = new Set<number>();
+      const a = new Uint8Array(16);
+      for (let i = 0; i < 100_000; i++) {
+        // Distinct in the last 32 bits of the prefix.
+        const at = bits / 8 - 4;
+        new DataView(a.buffer).setUint32(at, i * 2654435761);
+        const h = prefixHash(a, bits);
+        expect(Number.isInteger(h) && h >= 0 && h < 2 ** 30).toBe(true);
+        seen.add(h);
+      }
+      // A random 30-bit function gives about n^2 / 2^31 = 5 collisions here.
+      expect(seen.size).toBeGreaterThan(100_000 - 50);
+    }
   });
 });

@@ -278,9 +278,9 @@ function lookups(spd: Spd, flows: readonly XfrmFlow[]): (number | undefined)[] {
 }
 
 describe('SpdIndexed against SpdLinear', () => {
-  const agree = (ops: readonly Op[], flows: readonly XfrmFlow[]) => {
+  const agreeWith = (keyBits: number) => (ops: readonly Op[], flows: readonly XfrmFlow[]) => {
     const linear = new SpdLinear();
-    const indexed = new SpdIndexed();
+    const indexed = new SpdIndexed({ keyBits });
     for (const op of ops) {
       expect(apply(indexed, op)).toEqual(apply(linear, op));
       expect(lookups(indexed, flows)).toEqual(lookups(linear, flows));
@@ -288,6 +288,7 @@ describe('SpdIndexed against SpdLinear', () => {
     expect(indexed.list()).toEqual(linear.list());
     expect(indexed.count()).toEqual(linear.count());
   };
+  const agree = agreeWith(30);
 
   it('answers every lookup as the linear reference does, after any sequence of requests', () => {
     fc.assert(fc.property(fc.array(ANY_OP, { maxLength: 60 }), fc.array(flowArb, { minLength: 1, maxLength: 12 }), agree), {
@@ -298,6 +299,15 @@ describe('SpdIndexed against SpdLinear', () => {
   it('agrees on ties: one direction, addresses and priorities only, with deletes, updates and rehashes', () => {
     fc.assert(fc.property(fc.array(TIE_OP, { maxLength: 50 }), fc.array(TIE_FLOW, { minLength: 1, maxLength: 6 }), agree), {
       numRuns: 1000,
+    });
+  });
+
+  it('agrees when every hash key collides (one key bit): shared lists still give each flow its policy', () => {
+    fc.assert(fc.property(fc.array(ANY_OP, { maxLength: 60 }), fc.array(flowArb, { minLength: 1, maxLength: 12 }), agreeWith(1)), {
+      numRuns: 200,
+    });
+    fc.assert(fc.property(fc.array(TIE_OP, { maxLength: 50 }), fc.array(TIE_FLOW, { minLength: 1, maxLength: 6 }), agreeWith(0)), {
+      numRuns: 300,
     });
   });
 

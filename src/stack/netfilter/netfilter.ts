@@ -25,6 +25,11 @@ const STAGES: Readonly<Record<Hook, readonly Stage[]>> = {
 const HAS_IN: ReadonlySet<Hook> = new Set<Hook>(['PREROUTING', 'INPUT', 'FORWARD']);
 const HAS_OUT: ReadonlySet<Hook> = new Set<Hook>(['FORWARD', 'OUTPUT', 'POSTROUTING']);
 
+const HOOKS = Object.keys(STAGES) as Hook[];
+
+/** The steps of a hook where nothing is registered (shared: verdicts never change their steps). */
+const NO_STEPS: readonly NfStep[] = Object.freeze([]);
+
 /** The operations one ip6tables command (or one ip6tables-restore table) applies before its commit. */
 export type TableEditor = Pick<
   XtTable,
@@ -47,10 +52,38 @@ export class Netfilter {
   /** Tables ip6tables has touched in this namespace; the others are not hooked in yet. */
   private readonly instantiated = new Set<TableName>();
   private tracking: boolean;
+  /** The hooks where some table or conntrack is registered; the others see no netfilter at all. */
+  private readonly hooked = new Set<Hook>();
 
   constructor(private readonly options: NetfilterOptions = {}) {
     this.conntrack = options.conntrack ?? new Conntrack();
     this.tracking = !!options.alwaysTrack;
+    this.refreshHooks();
+  }
+
+  /**
+   * Whether anything is registered at `hook`: a table ip6tables has created that hooks there, or
+   * conntrack while it is on. Where nothing is, the kernel's nf_hook() finds an empty hook list
+   * and the packet goes on untouched (no header check, no counter).
+   */
+  isHooked(hook: Hook): boolean {
+    return this.hooked.has(hook);
+  }
+
+  private refreshHooks(): void {
+    this.hooked.clear();
+    for (const hook of HOOKS) {
+      const any = STAGES[hook].some((stage) =>
+        stage === 'conntrack' || stage === 'confirm' ? this.tracking : this.instantiated.has(stage),
+      );
+      if (any) this.hooked.add(hook);
+    }
+  }
+
+  private instantiate(table: TableName): void {
+    if (this.instantiated.has(table)) return;
+    this.instantiated.add(table);
+    this.refreshHooks();
   }
 
   /**
@@ -71,7 +104,7 @@ export class Netfilter {
 
   /** The chains as `ip6tables -t table -L` sees them (which, as there, creates the table). */
   list(table: TableName): ChainView[] {
-    this.instantiated.add(table);
+    this.instantiate(table);
     return this.tables[table].view();
   }
 
@@ -81,12 +114,13 @@ export class Netfilter {
    * (the table itself is created even then, as libiptc's init comes first).
    */
   edit(table: TableName, fn: (t: TableEditor) => void): void {
-    this.instantiated.add(table);
+    this.instantiate(table);
     const draft = this.tables[table].clone();
     fn(draft);
     draft.check();
     this.tables[table] = draft;
     this.tracking = !!this.options.alwaysTrack || TABLES.some((t) => this.tables[t].rules().some(ruleNeedsConntrack));
+    this.refreshHooks();
   }
 
   /** `-A chain rule` (`-c packets bytes` gives starting counters). */
@@ -116,7 +150,7 @@ export class Netfilter {
 
   /** `-C chain rule`: throws the "-D" error when no equal rule exists; changes nothing. */
   checkRule(table: TableName, chain: string, rule: Rule): void {
-    this.instantiated.add(table);
+    this.instantiate(table);
     this.tables[table].clone().deleteRule(chain, rule, true);
   }
 
@@ -156,17 +190,20 @@ export class Netfilter {
    * dropped before confirmation never enters the conntrack table.
    */
   runHook(hook: Hook, pkt: NfPacket, ctx: NfHookContext): NfVerdict {
+    if (!this.hooked.has(hook)) return { kind: 'accept', pkt, reroute: false, steps: NO_STEPS };
     const steps: NfStep[] | undefined = ctx.recordSteps === false ? undefined : [];
-    const done = (): NfPacket => ({ ...pkt, mark: skb.mark, ct: skb.ct, nfTrace: skb.nfTrace });
     const skb: SkbState = { mark: pkt.mark >>> 0, ct: pkt.ct, nfTrace: !!pkt.nfTrace };
+    // The packet as it came when the hook changed none of what netfilter may change.
+    const done = (): NfPacket =>
+      skb.mark === pkt.mark && skb.ct === pkt.ct && skb.nfTrace === !!pkt.nfTrace
+        ? pkt
+        : { ...pkt, mark: skb.mark, ct: skb.ct, nfTrace: skb.nfTrace };
     const header = parseIpv6(pkt.bytes);
-    if (!header.ok) return { kind: 'drop', reason: 'malformed', pkt, detail: header.error.detail, steps: steps ?? [] };
+    if (!header.ok) return { kind: 'drop', reason: 'malformed', pkt, detail: header.error.detail, steps: steps ?? NO_STEPS };
 
-    const seen: NfPacket = {
-      ...pkt,
-      inDev: HAS_IN.has(hook) ? pkt.inDev : undefined,
-      outDev: HAS_OUT.has(hook) ? pkt.outDev : undefined,
-    };
+    const inDev = HAS_IN.has(hook) ? pkt.inDev : undefined;
+    const outDev = HAS_OUT.has(hook) ? pkt.outDev : undefined;
+    const seen: NfPacket = inDev === pkt.inDev && outDev === pkt.outDev ? pkt : { ...pkt, inDev, outDev };
     let reroute = false;
     for (const stage of STAGES[hook]) {
       if (stage === 'conntrack') {
@@ -191,7 +228,15 @@ export class Netfilter {
         case 'accept':
           continue;
         case 'drop':
-          return { kind: 'drop', reason: out.reason, pkt: done(), table: stage, chain: out.chain, rule: out.rule, steps: steps ?? [] };
+          return {
+            kind: 'drop',
+            reason: out.reason,
+            pkt: done(),
+            table: stage,
+            chain: out.chain,
+            rule: out.rule,
+            steps: steps ?? NO_STEPS,
+          };
         case 'hotdrop':
           return {
             kind: 'drop',
@@ -201,14 +246,22 @@ export class Netfilter {
             chain: out.chain,
             rule: out.rule,
             match: out.match,
-            steps: steps ?? [],
+            steps: steps ?? NO_STEPS,
           };
         case 'jump-stack':
-          return { kind: 'drop', reason: 'jump-stack', pkt: done(), table: stage, chain: out.chain, rule: out.rule, steps: steps ?? [] };
+          return {
+            kind: 'drop',
+            reason: 'jump-stack',
+            pkt: done(),
+            table: stage,
+            chain: out.chain,
+            rule: out.rule,
+            steps: steps ?? NO_STEPS,
+          };
         case 'reject':
-          return { kind: 'reject', pkt: done(), table: stage, chain: out.chain, rule: out.rule, with: out.with, steps: steps ?? [] };
+          return { kind: 'reject', pkt: done(), table: stage, chain: out.chain, rule: out.rule, with: out.with, steps: steps ?? NO_STEPS };
       }
     }
-    return { kind: 'accept', pkt: done(), reroute, steps: steps ?? [] };
+    return { kind: 'accept', pkt: done(), reroute, steps: steps ?? NO_STEPS };
   }
 }

@@ -108,6 +108,45 @@ describe('runHook: tables in priority order', () => {
   });
 });
 
+describe('runHook: hooks where nothing is registered', () => {
+  it('accepts at once where no table and no conntrack hook in, even bytes that are no IPv6 packet', () => {
+    // nf_hook() with an empty hook list: no header check, no copy.
+    const n = new Netfilter();
+    const pkt = nf(Uint8Array.of(0x45, 0, 0, 20));
+    const v = n.runHook('INPUT', pkt, { nowUs: 0 });
+    expect(v).toMatchObject({ kind: 'accept', reroute: false, steps: [] });
+    expect(v.pkt).toBe(pkt);
+  });
+
+  it('registers a table only at the hooks it serves, and conntrack only while a rule needs it', () => {
+    const n = new Netfilter();
+    const hooks: Hook[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
+    const hooked = () => hooks.filter((h) => n.isHooked(h));
+    expect(hooked()).toEqual([]);
+    n.list('raw');
+    expect(hooked()).toEqual(['PREROUTING', 'OUTPUT']);
+    n.append('raw', 'PREROUTING', { matches: [{ kind: 'state', states: ['NEW'] }], target: { kind: 'ACCEPT' } });
+    expect(n.conntrackEnabled).toBe(true);
+    expect(hooked()).toEqual(['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING']);
+    n.flush('raw');
+    expect(hooked()).toEqual(['PREROUTING', 'OUTPUT']);
+    n.list('filter');
+    expect(hooked()).toEqual(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT']);
+  });
+
+  it('gives back the same packet when the tables changed nothing, a new one when they changed the mark', () => {
+    const n = new Netfilter();
+    n.list('filter');
+    const pkt = nf(echo(A, B, 1), { outDev: 'eth0' });
+    expect(n.runHook('OUTPUT', pkt, { nowUs: 0 }).pkt).toBe(pkt);
+    n.append('mangle', 'OUTPUT', { target: { kind: 'MARK', mark: 7, mask: 0xffffffff } });
+    const v = n.runHook('OUTPUT', pkt, { nowUs: 0 });
+    expect(v.pkt).not.toBe(pkt);
+    expect(v.pkt.mark).toBe(7);
+    expect(pkt.mark).toBe(0);
+  });
+});
+
 describe('runHook: jumps, gotos and returns', () => {
   function withChains(): Netfilter {
     const n = new Netfilter();
