@@ -86,13 +86,23 @@ process.stdout.write(`${cases.length} case(s); ${jobs} kernel(s) at a time; scra
  * Runs cases under the kernel; each boot takes every jobs-th case, so long and short cases spread over the boots.
  * @param {import('./cases.mjs').Case[]} list @param {number} attempt
  */
-function kernelRuns(list, attempt) {
-  return Array.from({ length: Math.min(jobs, list.length) }, (_, j) =>
-    runInKernel(
-      list.filter((_, i) => i % jobs === j).map((c) => ({ script: c.script, out: kernelOut(c.name, attempt) })),
-      { work: join(work, `uml-${attempt + 1}`), id: String(j) },
+async function kernelRuns(list, attempt) {
+  // A line per finished case (its rc file appears), so that a long run shows it is alive.
+  let reported = 0;
+  const progress = setInterval(() => {
+    const done = list.filter((c) => existsSync(join(kernelOut(c.name, attempt), 'rc'))).length;
+    if (done > reported) process.stdout.write(`kernel: ${done}/${list.length} case(s) run\n`);
+    reported = done;
+  }, 15_000);
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, list.length) }, (_, j) =>
+      runInKernel(
+        list.filter((_, i) => i % jobs === j).map((c) => ({ script: c.script, out: kernelOut(c.name, attempt) })),
+        { work: join(work, `uml-${attempt + 1}`), id: String(j) },
+      ),
     ),
   );
+  clearInterval(progress);
 }
 
 /** @param {import('./cases.mjs').Case} c @returns {Promise<void>} */
@@ -110,7 +120,7 @@ function runSim(c) {
 // xfrmsim runs after the kernels have halted: the kernel's results depend on how long its
 // commands take (neighbour solicitations retransmitted while a ping waits, NUD probes), so the
 // kernels get the cores to themselves.
-await Promise.all(kernelRuns(cases, 0));
+await kernelRuns(cases, 0);
 const simQueue = [...cases];
 await Promise.all(
   Array.from({ length: 2 }, async () => {
@@ -134,7 +144,7 @@ for (let attempt = 1; attempt <= retries; attempt++) {
   const again = cases.filter((c) => outcome.get(c.name)?.diff !== '');
   if (again.length === 0) break;
   process.stdout.write(`${again.length} case(s) differ; running them under the kernel again (attempt ${attempt + 1})\n`);
-  await Promise.all(kernelRuns(again, attempt));
+  await kernelRuns(again, attempt);
   for (const c of again) {
     const diff = differences(c, kernelOut(c.name, attempt));
     if (diff === '') outcome.set(c.name, { diff, attempt });
