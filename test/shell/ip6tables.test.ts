@@ -105,7 +105,12 @@ describe('ip6tables errors', () => {
   });
 
   test('matches and targets xfrmsim does not model are refused loudly', () => {
-    for (const line of ['-A INPUT -m multiport --dports 1,2', '-A INPUT -j CONNMARK --save-mark', '-A INPUT -p tcp --syn', '-t nat -L']) {
+    for (const line of [
+      '-A INPUT -m multiport --dports 1,2',
+      '-t mangle -A INPUT -j DSCP --set-dscp 1',
+      '-A INPUT -p tcp --syn',
+      '-t nat -L',
+    ]) {
       const r = run(fresh(), line);
       expect(r.exitCode).not.toBe(0);
       expect(r.stderr).toMatch(/^xfrmsim: .*: not modelled\n$/);
