@@ -618,7 +618,7 @@ function markTargetExtension(): Extension {
       else value = { kind: 'MARK', mark: v, mask: 0 };
     },
     finish() {
-      if (!value) throw new ParamError('MARK target: Parameter --set/and/or/xor-mark is required');
+      if (!value) throw new ParamError('MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required');
       return value;
     },
   };
