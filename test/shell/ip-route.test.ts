@@ -82,6 +82,16 @@ describe('ip route get', () => {
     expect(r.stdout).toBe('4321::2 from :: dev eth0 proto kernel src 4321::1 metric 256 pref medium\n');
   });
 
+  test('of several addresses in the same /64 the newest is the source, whatever bits follow the prefix (oracle: route get after adding 4321::1, ::11 and, on another host, ::11, ::1, ::5)', () => {
+    const w = pairWorld();
+    ip(w, '-n a addr add 4321::11/64 dev eth0 nodad');
+    expect(ip(w, '-n a -6 route get 4321::2').stdout).toBe('4321::2 from :: dev eth0 proto kernel src 4321::11 metric 256 pref medium\n');
+    ip(w, '-n a addr add 4321::5/64 dev eth0 nodad');
+    expect(ip(w, '-n a -6 route get 4321::2').stdout).toBe('4321::2 from :: dev eth0 proto kernel src 4321::5 metric 256 pref medium\n');
+    ip(w, '-n a addr del 4321::5/64 dev eth0');
+    expect(ip(w, '-n a -6 route get 4321::3').stdout).toBe('4321::3 from :: dev eth0 proto kernel src 4321::11 metric 256 pref medium\n');
+  });
+
   test("no route is ENETUNREACH, and no destination is the tool's own error", () => {
     const w = new World();
     ip(w, 'netns add a');
