@@ -16,6 +16,7 @@ import { neighOutput } from './neighbour.js';
 import type { NetDevice } from './netdev.js';
 import type { Hook } from './netfilter/types.js';
 import { ICMP6_OUT_COUNTER } from './snmp6.js';
+import { nfSendReset6 } from './tcp.js';
 import type { SendResult, Skb } from './types.js';
 import type { World } from './world.js';
 import { xfrmLookupOutput } from './xfrm-seams.js';
@@ -299,10 +300,11 @@ export function runHook(host: Host, hook: Hook, skb: Skb, note?: string): Skb | 
   host.trace(skb.id, { kind: 'hook', hook, verdict: v.kind === 'reject' ? 'REJECT' : 'DROP', steps: v.steps, ...(note ? { note } : {}) });
   if (v.kind === 'reject') {
     if (v.with.kind === 'icmp6') icmpv6SendError(host, skb, 1, v.with.code, 0);
+    else nfSendReset6(host, skb);
     host.drop(
       skb,
       'NETFILTER_DROP',
-      `${v.table} ${v.chain} rule ${v.rule}: REJECT ${v.with.kind === 'icmp6' ? `icmp6 code ${v.with.code}` : 'tcp-reset (not sent: TCP is not modelled)'}`,
+      `${v.table} ${v.chain} rule ${v.rule}: REJECT ${v.with.kind === 'icmp6' ? `icmp6 code ${v.with.code}` : 'tcp-reset'}`,
     );
     return undefined;
   }

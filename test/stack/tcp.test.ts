@@ -123,6 +123,32 @@ describe('TCP between two hosts', () => {
     expect([b.counter('TcpOutRsts'), b.counter('NO_SOCKET'), a.counter('TcpAttemptFails')]).toEqual([1, 1, 1]);
   });
 
+  test("REJECT --reject-with tcp-reset answers a SYN with netfilter's RST,ACK: flow label 0, not counted by TCP (kernel: nf_send_reset6)", () => {
+    const w = pair();
+    const a = w.host('a');
+    const b = w.host('b');
+    // A listener is there, but the rule rejects before the socket sees the SYN.
+    const lst = tcpSocket(b);
+    lst.bind(undefined, 80);
+    lst.listen();
+    b.netfilter.append('filter', 'INPUT', { proto: { num: 6 }, target: { kind: 'REJECT', with: 'tcp-reset' } });
+    const cap = a.device('eth0').startCapture();
+    const cli = tcpSocket(a);
+    cli.connect(ip('4321::2'), 80);
+    w.clock.runUntil(100_000);
+    const s = segments(cap.records);
+    expect(s.map((x) => [x.src.split('.')[0], x.flags, x.win, x.opts.length])).toEqual([
+      ['4321::1', 'S', 64800, 5],
+      ['4321::2', 'R.', 0, 0],
+    ]);
+    expect([s[1]!.t.seq, s[1]!.t.ack]).toEqual([0, (s[0]!.t.seq + 1) % 2 ** 32]);
+    const rst = expectOk(parsePacket(expectOk(parseEthernet(cap.records[cap.records.length - 1]!.frame)).payload));
+    // Recorded on Linux 6.1 (cases/n_reject_tunnel R3): the rejecting host's reset has no flow label.
+    expect(rst.ipv6.flowLabel).toBe(0);
+    expect(cli.sockErr).toBe('ECONNREFUSED');
+    expect([b.counter('TcpOutRsts'), b.counter('TcpOutSegs'), lst.accept()]).toEqual([0, 0, undefined]);
+  });
+
   test('an unanswered SYN is sent again after 1, 2, 4, 8, 16, 32 s, then ETIMEDOUT at 127 s', () => {
     const w = pair();
     const a = w.host('a');
