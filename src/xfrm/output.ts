@@ -8,7 +8,7 @@ import type { Ipv6Address } from '../wire/ipv6-address.js';
 import { ah6TransportOutput, ah6TunnelOutput } from './ah6.js';
 import { type EspCrypto, esp6TransportOutput, esp6TunnelOutput, espIvLength } from './esp6.js';
 import type { XfrmDrop, XfrmNamespace } from './namespace.js';
-import { XFRM_MAX_DEPTH, type XfrmPolicy, type XfrmTmpl } from './policy.js';
+import { XFRM_MAX_DEPTH, XFRM_POLICY_ICMP, type XfrmPolicy, type XfrmTmpl } from './policy.js';
 import type { XfrmStateEvent } from './sad.js';
 import type { XfrmFlow } from './selector.js';
 import { lookupBoth, spdVerdict } from './spd.js';
@@ -43,6 +43,13 @@ export interface XfrmOutputContext {
   readonly loopback?: boolean;
   /** Hop limit of the outer header of a tunnel SA (the route's; 64 by default). */
   readonly hopLimit?: number;
+  /**
+   * XFRM_LOOKUP_ICMP: the reverse lookup icmpv6_route_lookup makes for an ICMPv6 error. Only a
+   * first policy flagged `icmp` may decide; anything else (no policy, an unflagged one, the
+   * default) answers `no-policy` (ENOENT), checked after the templates are resolved as the kernel
+   * does at no_transform, and before a block policy is counted.
+   */
+  readonly icmp?: boolean;
 }
 
 export type XfrmTransformResult =
@@ -103,16 +110,20 @@ export function xfrmLookupOutput(ns: XfrmNamespace, flow: XfrmFlow, ctx: XfrmOut
   const match = counts.out === 0 && flow.ifId === 0 ? {} : lookupBoth(ns.spd, 'out', flow);
   const verdict = spdVerdict(match);
   if (verdict.kind === 'none') {
+    if (ctx.icmp) return { kind: 'no-policy' };
     if (!ctx.loopback && ns.spd.getDefault().out === 'block')
       return { kind: 'block', errno: 'EPERM', detail: 'no out policy matches and the default out policy is block' };
     return { kind: 'no-policy' };
   }
   if (verdict.kind === 'block') {
+    if (ctx.icmp && !(verdict.policy.flags & XFRM_POLICY_ICMP)) return { kind: 'no-policy' };
     ns.stats.inc('XfrmOutPolBlock');
     return { kind: 'block', errno: 'EPERM', counter: 'XfrmOutPolBlock', detail: `out policy index ${verdict.policy.index} is block` };
   }
   const policies = verdict.policies;
+  const icmpRefused = ctx.icmp === true && !(policies[0]!.flags & XFRM_POLICY_ICMP);
   const ntmpl = policies.reduce((n, p) => n + p.tmpls.length, 0);
+  if (ntmpl === 0 && icmpRefused) return { kind: 'no-policy' };
   if (ntmpl === 0) return { kind: 'plain', detail: `out policy index ${policies[0]!.index} allows without templates`, policies };
 
   const resolved: XfrmState[] = [];
@@ -131,6 +142,7 @@ export function xfrmLookupOutput(ns: XfrmNamespace, flow: XfrmFlow, ctx: XfrmOut
     resolved.push(...r.states);
   }
   const acquired = events.length > 0 ? { events } : {};
+  if (icmpRefused) return { kind: 'no-policy' };
   if (resolved.length === 0) return { kind: 'plain', detail: 'every template is optional and has no SA', policies, ...acquired };
   // xfrm_state_sort (only with sub and main together): transport SAs before tunnel ones, stably.
   const bundle = policies.length > 1 ? [...resolved].sort((a, b) => modeClass(a) - modeClass(b)) : resolved;

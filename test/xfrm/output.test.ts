@@ -250,3 +250,40 @@ describe('bundles on the wire (kernel-semantics §2.4, §2.5)', () => {
     expect(xfrmLookupOutput(ns, echoFlow(), outCtx(B)).kind).toBe('no-state');
   });
 });
+
+describe('xfrmLookupOutput() with XFRM_LOOKUP_ICMP (the reverse lookup for an ICMPv6 error)', () => {
+  // Kernel: xfrm_policy.c xfrm_lookup_with_ifid, no_transform and nopol labels; recorded in
+  // cases/n_udp_closed_port U3, n_reject_tunnel R2 and n_tunnel_hoplimit H3 (flag icmp policies).
+  const icmp = (ns: XfrmNamespace) => xfrmLookupOutput(ns, echoFlow(), outCtx(A, { icmp: true }));
+  const withSa = (flags: number, action: 'allow' | 'block' = 'allow') => {
+    const ns = makeNs();
+    addPolicy(ns, { dir: 'out', flags, action, ...(action === 'allow' ? { tmpls: [{ proto: 'esp' }] } : {}) });
+    ns.sad.add(sa({ spi: 0x100 }));
+    return ns;
+  };
+
+  it('a policy without flag icmp does not decide: ENOENT, though the normal lookup gives its bundle', () => {
+    const ns = withSa(0);
+    expect(xfrmLookupOutput(ns, echoFlow(), outCtx()).kind).toBe('bundle');
+    expect(icmp(ns).kind).toBe('no-policy');
+  });
+
+  it('a policy with flag icmp gives its bundle', () => {
+    expect(icmp(withSa(2)).kind).toBe('bundle');
+  });
+
+  it('an unflagged block policy is ENOENT and counts nothing; a flagged one blocks and counts', () => {
+    const plain = withSa(0, 'block');
+    expect(icmp(plain).kind).toBe('no-policy');
+    expect(plain.stats.get('XfrmOutPolBlock')).toBe(0);
+    const flagged = withSa(2, 'block');
+    expect(icmp(flagged).kind).toBe('block');
+    expect(flagged.stats.get('XfrmOutPolBlock')).toBe(1);
+  });
+
+  it('no policy under setdefault out block is ENOENT, not EPERM', () => {
+    const ns = makeNs();
+    ns.spd.setDefault({ out: 'block' });
+    expect(icmp(ns).kind).toBe('no-policy');
+  });
+});
