@@ -233,8 +233,9 @@ export function udpv6Rcv(host: Host, skb: Skb, ip: Ipv6Repr, off: number, lo: nu
   const check = xfrmPolicyCheck(host, 'in', skb, lo);
   if (check.kind === 'drop') {
     host.trace(skb.id, { kind: 'xfrm', seam: 'in', detail: check.detail });
-    // With a socket udpv6_queue_rcv_one_skb also counts UDP_MIB_INERRORS; without one it just discards.
-    if (sk) host.count('Udp6InErrors');
+    // Both ways count UDP_MIB_INERRORS: udpv6_queue_rcv_one_skb's drop with a socket, and
+    // __udp6_lib_rcv's discard without one (recorded: cases/n_udp_port_policy W2).
+    host.count('Udp6InErrors');
     host.dropCounted(skb, check.counter, `xfrm in policy check: ${check.detail}`);
     return;
   }
