@@ -258,7 +258,7 @@ describe('xfrmLookupOutput() with XFRM_LOOKUP_ICMP (the reverse lookup for an IC
   const withSa = (flags: number, action: 'allow' | 'block' = 'allow') => {
     const ns = makeNs();
     addPolicy(ns, { dir: 'out', flags, action, ...(action === 'allow' ? { tmpls: [{ proto: 'esp' }] } : {}) });
-    ns.sad.add(sa({ spi: 0x100 }));
+    ns.sad.add(sa({ spi: 0x100 }), 0);
     return ns;
   };
 
