@@ -70,6 +70,14 @@ describe('ip route add', () => {
     }
   });
 
+  test('a table name rt_tables does not know is an invalid argument (kernel recording cases/n_bad_route)', () => {
+    expect(ip(pairWorld(), '-n a -6 route add 4323::/64 via 4321::2 table nosuch')).toEqual({
+      stdout: '',
+      stderr: 'Error: argument "nosuch" is wrong: "table" value is invalid\n\n',
+      exitCode: 255,
+    });
+  });
+
   test('without a destination the usage status is kept', () => {
     expect(ip(pairWorld(), '-n a -6 route add dev eth0').exitCode).toBe(255);
   });
