@@ -103,6 +103,30 @@ describe('TCP between two hosts', () => {
     expect(cli.state).toBe('CLOSE');
   });
 
+  // Kernel capture cases/n_tcp_port_policy T1 (port 81, Linux 6.1): after the client's 9 bytes the
+  // server's ACK and FIN say win 502, the client keeps saying 507.
+  test('the server offers 502 once it has taken a few bytes of its 64260-byte window; the client stays at 507', () => {
+    const w = pair();
+    const capA = w.host('a').device('eth0').startCapture();
+    const { cli, srv } = established(w);
+    expect(cli.send(text.encode('ping-tcp\n')).ok).toBe(true);
+    w.clock.runUntil(w.clock.nowUs + 100_000);
+    cli.close();
+    w.clock.runUntil(w.clock.nowUs + 100_000);
+    srv!.close();
+    w.clock.runUntil(w.clock.nowUs + 100_000);
+    const s = segments(capA.records).filter((x) => !x.flags.includes('S'));
+    expect(s.map((x) => [x.src.startsWith('4321::1') ? 'cli' : 'srv', x.flags, x.win])).toEqual([
+      ['cli', '.', 507],
+      ['cli', 'P.', 507],
+      ['srv', '.', 502],
+      ['cli', 'F.', 507],
+      ['srv', '.', 502],
+      ['srv', 'F.', 502],
+      ['cli', '.', 507],
+    ]);
+  });
+
   test('a SYN to a closed port gets RST,ACK and connect() sees ECONNREFUSED', () => {
     const w = pair();
     const a = w.host('a');
