@@ -108,7 +108,7 @@ function outputContext(host: Host, loopback: boolean): XfrmOutputContext {
       const rt = routeOutput(host, dst);
       if (!rt.ok) return { kind: 'error', errno: rt.errno };
       const src = selectSourceAddress(host, dst, rt.dev.name);
-      return src ? { kind: 'ok', src } : { kind: 'error', errno: 'EADDRNOTAVAIL' };
+      return src ? { kind: 'ok', src, hopLimit: rt.dev.conf.hop_limit } : { kind: 'error', errno: 'EADDRNOTAVAIL' };
     },
   };
 }

@@ -30,7 +30,10 @@ export interface XfrmSecPathEntry {
 }
 
 /** A route lookup as xfrm needs one: the source address the FIB picks towards `dst`, or the routing errno. */
-export type XfrmRouteResult = { readonly kind: 'ok'; readonly src: Ipv6Address } | { readonly kind: 'error'; readonly errno: Errno };
+/** The route to a tunnel end: the source it picks and the hop limit its device gives (ip6_dst_hoplimit). */
+export type XfrmRouteResult =
+  | { readonly kind: 'ok'; readonly src: Ipv6Address; readonly hopLimit?: number }
+  | { readonly kind: 'error'; readonly errno: Errno };
 
 export interface XfrmOutputContext {
   readonly nowUs: number;
@@ -147,11 +150,15 @@ export function xfrmLookupOutput(ns: XfrmNamespace, flow: XfrmFlow, ctx: XfrmOut
   // xfrm_state_sort (only with sub and main together): transport SAs before tunnel ones, stably.
   const bundle = policies.length > 1 ? [...resolved].sort((a, b) => modeClass(a) - modeClass(b)) : resolved;
 
+  // The outer header of a tunnel SA takes the hop limit of the route to its end (its device's
+  // hop_limit), as xfrm6_tunnel/esp6 output ask ip6_dst_hoplimit of the bundle's child route.
+  const hopLimits = new Map<XfrmState, number>();
   for (const x of bundle) {
     if (x.mode !== 'tunnel' && x.mode !== 'beet') continue;
     const rt = ctx.route(x.daddr, applySetMark(flow.mark, x));
     if (rt.kind === 'error')
       return error(ns, rt.errno, 'XfrmOutBundleGenError', `no route to the tunnel end of SA spi 0x${hex8(x.spi)}`, events);
+    if (rt.hopLimit !== undefined) hopLimits.set(x, rt.hopLimit);
   }
   const entries = bundle.map(secPathEntry);
   return {
@@ -159,7 +166,7 @@ export function xfrmLookupOutput(ns: XfrmNamespace, flow: XfrmFlow, ctx: XfrmOut
     bundle: entries,
     policies,
     detail: `out policy index ${policies[0]!.index} -> ${entries.map((e) => `${e.proto} ${e.mode} spi 0x${hex8(e.spi)}`).join(', ')}`,
-    transform: (bytes, mark) => xfrmOutput(ns, bundle, bytes, mark, ctx),
+    transform: (bytes, mark) => xfrmOutput(ns, bundle, bytes, mark, ctx, hopLimits),
     ...acquired,
   };
 }
@@ -236,6 +243,8 @@ export function xfrmOutput(
   bytes: Uint8Array,
   mark: number,
   ctx: XfrmOutputContext,
+  /** The outer hop limit of each tunnel SA, from its route at bundle time. */
+  hopLimits?: ReadonlyMap<XfrmState, number>,
 ): XfrmTransformResult {
   let pkt = bytes;
   let m = mark >>> 0;
@@ -258,7 +267,7 @@ export function xfrmOutput(
     const outer = {
       src: x.saddr,
       dst: x.daddr,
-      hopLimit: ctx.hopLimit ?? 64,
+      hopLimit: hopLimits?.get(x) ?? ctx.hopLimit ?? 64,
       dontEncapDscp: (x.extraFlags & XFRM_SA_XFLAG_DONT_ENCAP_DSCP) !== 0,
       noEcn: (x.flags & XFRM_STATE_NOECN) !== 0,
     };

@@ -134,6 +134,15 @@ describe('xfrmLookupOutput() outcomes (kernel-semantics §2.1 table)', () => {
     expect(d).toMatchObject({ kind: 'error', errno: 'ENETUNREACH', counter: 'XfrmOutBundleGenError' });
   });
 
+  it("a tunnel SA's outer header takes the hop limit of the route to its end (recorded: cases/n_tunnel_hoplimit H4, hop_limit 1 on the device)", () => {
+    const ns = makeNs();
+    addPolicy(ns, { dir: 'out', tmpls: [{ proto: 'esp', mode: 'tunnel', src: GW_A, dst: GW_B }] });
+    ns.sad.add(sa({ spi: 0x200, mode: 'tunnel', src: GW_A, dst: GW_B }), 0);
+    const d = xfrmLookupOutput(ns, echoFlow(), { nowUs: 0, route: () => ({ kind: 'ok', src: GW_A, hopLimit: 1 }) });
+    expect(transformed(d)[7]).toBe(1);
+    expect(transformed(xfrmLookupOutput(ns, echoFlow(), outCtx(GW_A)))[7]).toBe(64);
+  });
+
   it('creates a larval SA only when a key manager listens (§2.3, VERIFIED e02 A vs B)', () => {
     const ns = makeNs();
     addPolicy(ns, { dir: 'out', tmpls: [{ proto: 'esp' }] });
