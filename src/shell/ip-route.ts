@@ -139,6 +139,8 @@ function parseRouteModify(args: readonly string[], opts: IpOptions): RouteReques
       const v = next();
       if (v === undefined) return incompleteCommand();
       const t = tableId(v);
+      // rtnl_rttable_a2n: a number, or a name from rt_tables (Debian's: local, main, default, unspec).
+      if (t === undefined && !/^(\d+|0x[0-9a-fA-F]+|default|unspec)$/.test(v)) return invarg('"table" value is invalid\n', v);
       if (t === undefined) return notModelled(`ip route table ${v}`);
       req.table = t;
     } else if (a === 'dev' || a === 'oif') {

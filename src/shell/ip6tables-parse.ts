@@ -1,6 +1,6 @@
 /** The ip6tables command line read as ip6tables-legacy 1.8.9 reads it: getopt_long, the command/option table, the address, interface and protocol parts, and the extensions xfrmsim models (iptables: iptables/xshared.c do_parse, ipv6_post_parse; libxtables/xtables.c; extensions/libxt_*.c parse and check). */
 
-import type { AddrMatch, CtStateName, IfaceMatch, Match, PolicyElement, Rule, Target } from '../stack/netfilter/index.js';
+import type { AddrMatch, CtStateName, IfaceMatch, Match, PolicyElement, Range, Rule, Target } from '../stack/netfilter/index.js';
 import { parseIcmpv6Type, parseProtocol, REJECT_TYPES } from '../stack/netfilter/index.js';
 import { parseIpv6Address } from '../wire/ipv6-address.js';
 import { ETC_PROTOCOLS } from './ip6tables-print.js';
@@ -618,8 +618,150 @@ function markTargetExtension(): Extension {
       else value = { kind: 'MARK', mark: v, mask: 0 };
     },
     finish() {
-      if (!value) throw new ParamError('MARK target: Parameter --set/and/or/xor-mark is required');
+      if (!value) throw new ParamError('MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required');
       return value;
+    },
+  };
+  return ext;
+}
+
+/** XTTYPE_UINT32RC: `n` or `min:max` (a missing side is 0 or 0xffffffff); `!` before it inverts. */
+function spiRange(ext: string, opt: string, arg: string, invert: boolean): Range {
+  const parts = arg.split(':');
+  const bad = (near: string) => new ParamError(`${ext}: bad value for option "--${opt}" near "${near}", or out of range (0-4294967295).\n`);
+  if (parts.length > 2 || arg === '') throw bad(arg);
+  const num = (t: string, dflt: number) => {
+    const v = t === '' ? dflt : strtoui(t, 0, 0xffffffff);
+    if (v === undefined) throw bad(t);
+    return v;
+  };
+  const min = num(parts[0]!, 0);
+  const max = parts.length === 2 ? num(parts[1]!, 0xffffffff) : min;
+  return invert ? { min, max, invert } : { min, max };
+}
+
+/** -m esp (libxt_esp): --espspi; without it every SPI matches. */
+function espExtension(): Extension {
+  let spis: Range = { min: 0, max: 0xffffffff };
+  const ext: Extension = {
+    name: 'esp',
+    isTarget: false,
+    seen: new Set(),
+    options: [{ name: 'espspi', hasArg: true, invert: true }],
+    parse(opt, arg, invert) {
+      once(ext, opt);
+      spis = spiRange('esp', opt, arg, invert);
+    },
+    finish: () => ({ kind: 'esp', spis }),
+  };
+  return ext;
+}
+
+/** -m ah (libip6t_ah): --ahspi, --ahlen, --ahres. */
+function ahExtension(): Extension {
+  let spis: Range = { min: 0, max: 0xffffffff };
+  let hdrlen: { len: number; invert?: boolean } | undefined;
+  let hdrres = false;
+  const ext: Extension = {
+    name: 'ah',
+    isTarget: false,
+    seen: new Set(),
+    options: [
+      { name: 'ahspi', hasArg: true, invert: true },
+      { name: 'ahlen', hasArg: true, invert: true },
+      { name: 'ahres', hasArg: false },
+    ],
+    parse(opt, arg, invert) {
+      once(ext, opt);
+      if (opt === 'ahspi') spis = spiRange('ah', opt, arg, invert);
+      else if (opt === 'ahlen') {
+        const v = strtoui(arg, 0, 0xffffffff);
+        if (v === undefined) throw badInt('ah', opt);
+        hdrlen = invert ? { len: v, invert } : { len: v };
+      } else hdrres = true;
+    },
+    finish: () => ({ kind: 'ah', spis, ...(hdrlen ? { hdrlen } : {}), ...(hdrres ? { hdrres } : {}) }),
+  };
+  return ext;
+}
+
+/** -m connmark (libxt_connmark): --mark value[/mask] against the connection's mark. */
+function connmarkExtension(): Extension {
+  let value: Match | undefined;
+  const ext: Extension = {
+    name: 'connmark',
+    isTarget: false,
+    seen: new Set(),
+    options: [{ name: 'mark', hasArg: true, invert: true }],
+    parse(opt, arg, invert) {
+      once(ext, opt);
+      value = { kind: 'connmark', ...markMask('connmark', opt, arg), ...(invert ? { invert } : {}) };
+    },
+    finish() {
+      if (!value) throw new ParamError('connmark: option "--mark" must be specified\n');
+      return value;
+    },
+  };
+  return ext;
+}
+
+/**
+ * -j CONNMARK (libxt_CONNMARK revision 1): --set-xmark/--set-mark/--and-/--or-/--xor-mark write the
+ * connection's mark as MARK writes the packet's; --save-mark and --restore-mark copy between them
+ * under --nfmask/--ctmask (--mask sets both).
+ */
+function connmarkTargetExtension(): Extension {
+  let mode: 'set' | 'save' | 'restore' | undefined;
+  let ctmark = 0;
+  let ctmask = 0xffffffff;
+  let nfmask = 0xffffffff;
+  const setOpts = ['set-xmark', 'set-mark', 'and-mark', 'or-mark', 'xor-mark'];
+  const ext: Extension = {
+    name: 'CONNMARK',
+    isTarget: true,
+    seen: new Set(),
+    options: [
+      ...setOpts.map((name) => ({ name, hasArg: true })),
+      { name: 'save-mark', hasArg: false },
+      { name: 'restore-mark', hasArg: false },
+      { name: 'mask', hasArg: true },
+      { name: 'nfmask', hasArg: true },
+      { name: 'ctmask', hasArg: true },
+    ],
+    parse(opt, arg) {
+      once(ext, opt);
+      if (opt === 'save-mark' || opt === 'restore-mark') {
+        mode = opt === 'save-mark' ? 'save' : 'restore';
+        return;
+      }
+      if (opt === 'mask' || opt === 'nfmask' || opt === 'ctmask') {
+        const v = strtoui(arg, 0, 0xffffffff);
+        if (v === undefined) throw badInt('CONNMARK', opt);
+        if (opt !== 'ctmask') nfmask = v;
+        if (opt !== 'nfmask') ctmask = v;
+        return;
+      }
+      mode = 'set';
+      if (opt === 'set-xmark' || opt === 'set-mark') {
+        const mm = markMask('CONNMARK', opt, arg);
+        ctmark = mm.mark;
+        ctmask = opt === 'set-mark' ? (mm.mark | mm.mask) >>> 0 : mm.mask;
+        return;
+      }
+      const v = strtoui(arg, 0, 0xffffffff);
+      if (v === undefined) throw badInt('CONNMARK', opt);
+      if (opt === 'and-mark') [ctmark, ctmask] = [0, ~v >>> 0];
+      else if (opt === 'or-mark') [ctmark, ctmask] = [v, v];
+      else [ctmark, ctmask] = [v, 0];
+    },
+    finish() {
+      // The exclusion is checked once all options are read, naming the first two in the
+      // extension's option order (not in command-line order).
+      const modes = [...setOpts, 'save-mark', 'restore-mark'].filter((o) => ext.seen.has(o));
+      if (modes.length > 1) throw new ParamError(`CONNMARK: option "--${modes[0]}" cannot be used together with "--${modes[1]}".\n`);
+      if (!mode) throw new ParamError('CONNMARK target: No operation specified');
+      if (mode === 'set') return { kind: 'CONNMARK', mode, ctmark, ctmask, nfmask: 0 };
+      return { kind: 'CONNMARK', mode, ctmark: 0, ctmask, nfmask };
     },
   };
   return ext;
@@ -648,6 +790,12 @@ function loadMatch(name: string): Extension {
       return commentExtension();
     case 'policy':
       return policyExtension();
+    case 'esp':
+      return espExtension();
+    case 'ah':
+      return ahExtension();
+    case 'connmark':
+      return connmarkExtension();
   }
   if (KNOWN_MATCHES.has(name)) throw new NotModelled(`ip6tables -m ${name}`);
   throw new ParamError(`Couldn't load match \`${name}':No such file or directory\n`);
@@ -664,6 +812,8 @@ function loadTarget(name: string): Extension | undefined {
       return markTargetExtension();
     case 'TRACE':
       return simpleTarget('TRACE');
+    case 'CONNMARK':
+      return connmarkTargetExtension();
   }
   if (KNOWN_TARGETS.has(name)) throw new NotModelled(`ip6tables -j ${name}`);
   return undefined;
@@ -678,7 +828,7 @@ export function resolveProtocol(text: string): number {
 
 /** The match a `-p` loads on demand for an option it does not know (tcp, udp, icmpv6). */
 function protoMatchName(num: number): string | undefined {
-  return num === 6 ? 'tcp' : num === 17 ? 'udp' : num === 58 ? 'icmp6' : undefined;
+  return ({ 6: 'tcp', 17: 'udp', 58: 'icmp6', 50: 'esp', 51: 'ah' } as Record<number, string>)[num];
 }
 
 // ---- the command line ----

@@ -1,6 +1,6 @@
 /** How ip6tables-legacy 1.8.9 prints rules: `-L` listings and the `-S`/ip6tables-save rule text (iptables: iptables/ip6tables.c print_firewall, print_rule6; iptables/xshared.c print_header; extensions/libxt_*.c print and save). */
 
-import type { ChainView, Match, PolicyElement, Rule, Target } from '../stack/netfilter/index.js';
+import type { ChainView, Match, PolicyElement, Range, Rule, Target } from '../stack/netfilter/index.js';
 import { ICMPV6_TYPE_NAMES, XTABLES_PROTOCOLS } from '../stack/netfilter/index.js';
 import { formatIpv6Address } from '../wire/ipv6-address.js';
 
@@ -143,6 +143,32 @@ function inv(x: boolean | undefined): string {
   return x ? ' !' : '';
 }
 
+/** How MARK and CONNMARK name a (value, mask) write in -L: and, or, xor, set or xset. */
+function markVerb(value: number, mask: number): string {
+  const v = value >>> 0;
+  const m = mask >>> 0;
+  if (v === 0) return ` and ${hex(~m)}`;
+  if (v === m) return ` or ${hex(v)}`;
+  if (m === 0) return ` xor ${hex(v)}`;
+  if (m === 0xffffffff) return ` set ${hex(v)}`;
+  return ` xset ${hex(v)}/${hex(m)}`;
+}
+
+const ALL_SPIS = { min: 0, max: 0xffffffff };
+
+/** The SPI words of -m esp / -m ah in -L: nothing for every SPI, `spi:N` or `spis:A:B`, `!` after the colon. */
+function spiWords(r: Range, lead: string): string {
+  if (r.min === ALL_SPIS.min && r.max === ALL_SPIS.max && !r.invert) return '';
+  const bang = r.invert ? '!' : '';
+  return r.min === r.max ? `${lead}spi:${bang}${r.min}` : `${lead}spis:${bang}${r.min}:${r.max}`;
+}
+
+/** The SPI option of -m esp / -m ah in -S form, left out when it would match every SPI. */
+function saveSpis(opt: string, r: Range): string {
+  if (r.min === ALL_SPIS.min && r.max === ALL_SPIS.max && !r.invert) return '';
+  return `${inv(r.invert)} --${opt} ${r.min === r.max ? r.min : `${r.min}:${r.max}`}`;
+}
+
 function policyEntry(prefix: string, e: PolicyElement, numeric: boolean): string {
   let s = '';
   if (e.reqid) s += `${inv(e.reqid.invert)} ${prefix}reqid ${e.reqid.reqid}`;
@@ -218,6 +244,17 @@ function listMatch(m: Match, numeric: boolean): string {
       return ` mark match${inv(m.invert)}${markMask(m.mark, m.mask)}`;
     case 'comment':
       return ` /* ${m.comment} */`;
+    case 'connmark':
+      return ` connmark match ${m.invert ? '!' : ''}${markMask(m.mark, m.mask)}`;
+    case 'esp':
+      return ` esp${spiWords(m.spis, ' ')}`;
+    case 'ah': {
+      // libip6t_ah prints its words without separators between them ("spi:5length:4").
+      let s = ` ah ${spiWords(m.spis, '')}`;
+      if (m.hdrlen) s += `length:${m.hdrlen.invert ? '!' : ''}${m.hdrlen.len}`;
+      if (m.hdrres) s += ' reserved';
+      return s;
+    }
     case 'policy': {
       let s = ` policy match${policyFlags('', m)}`;
       m.elements.forEach((e, i) => {
@@ -264,6 +301,16 @@ function saveMatch(m: Match): string {
       return ` -m mark${inv(m.invert)} --mark${markMask(m.mark, m.mask)}`;
     case 'comment':
       return ` -m comment --comment${saveString(m.comment)}`;
+    case 'connmark':
+      return ` -m connmark${inv(m.invert)} --mark${markMask(m.mark, m.mask)}`;
+    case 'esp':
+      return ` -m esp${saveSpis('espspi', m.spis)}`;
+    case 'ah': {
+      let s = ` -m ah${saveSpis('ahspi', m.spis)}`;
+      if (m.hdrlen) s += `${inv(m.hdrlen.invert)} --ahlen ${m.hdrlen.len}`;
+      if (m.hdrres) s += ' --ahres';
+      return s;
+    }
     case 'policy': {
       let s = ` -m policy${policyFlags('--', m)}`;
       m.elements.forEach((e, i) => {
@@ -314,17 +361,19 @@ function listTarget(t: Target, numeric: boolean): string {
       if (t.prefix !== '') s += ` prefix "${t.prefix}"`;
       return s;
     }
-    case 'MARK': {
-      const mark = t.mark >>> 0;
-      const mask = t.mask >>> 0;
-      if (mark === 0) return ` MARK and ${hex(~mask)}`;
-      if (mark === mask) return ` MARK or ${hex(mark)}`;
-      if (mask === 0) return ` MARK xor ${hex(mark)}`;
-      if (mask === 0xffffffff) return ` MARK set ${hex(mark)}`;
-      return ` MARK xset ${hex(mark)}/${hex(mask)}`;
+    case 'MARK':
+      return ` MARK${markVerb(t.mark, t.mask)}`;
+    case 'CONNMARK': {
+      if (t.mode === 'set') return ` CONNMARK${markVerb(t.ctmark, t.ctmask)}`;
+      const nf = t.nfmask >>> 0;
+      const ct = t.ctmask >>> 0;
+      // libxt_CONNMARK prints the second mask with a "~" (though it is not inverted), and the
+      // restore form names ctmask first.
+      let masks = '';
+      if (nf === ct) masks = nf === 0xffffffff ? '' : ` mask ${hex(nf)}`;
+      else masks = t.mode === 'save' ? ` nfmask ${hex(nf)} ctmask ~${hex(ct)}` : ` ctmask ${hex(ct)} nfmask ~${hex(nf)}`;
+      return ` CONNMARK ${t.mode}${masks}`;
     }
-    case 'CONNMARK':
-      throw new NotPrintable('ip6tables listing of CONNMARK is not modelled');
     default:
       return '';
   }
@@ -351,7 +400,8 @@ function saveTarget(t: Target): string {
     case 'MARK':
       return ` -j MARK --set-xmark ${hex(t.mark)}/${hex(t.mask)}`;
     case 'CONNMARK':
-      throw new NotPrintable('ip6tables saving of CONNMARK is not modelled');
+      if (t.mode === 'set') return ` -j CONNMARK --set-xmark ${hex(t.ctmark)}/${hex(t.ctmask)}`;
+      return ` -j CONNMARK --${t.mode}-mark --nfmask ${hex(t.nfmask)} --ctmask ${hex(t.ctmask)}`;
     default:
       return ` -j ${t.kind}`;
   }

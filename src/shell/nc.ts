@@ -312,7 +312,8 @@ function udpClient(o: NcOptions, ctx: SimContext): CommandResult {
   const c = sock.connect(dst.addr, p.value);
   if (!c.ok) {
     sock.close();
-    return failure(`nc: connect to ${hostText} port ${p.value} (udp) failed: ${ERRNO_TEXT[c.errno]}`, 1);
+    // remote_connect warns only with -v (not modelled for -u): nc exits 1 without a word.
+    return result('', '', 1);
   }
   // One read(2) of stdin is one datagram; a pipe's bytes come in reads of at most 16384.
   const input = new TextEncoder().encode(ctx.stdin);

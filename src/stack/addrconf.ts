@@ -308,21 +308,26 @@ function commonPrefixLen(a: Ipv6Address, b: Ipv6Address): number {
 /**
  * ipv6_dev_get_saddr: among usable addresses, rule 1 (the destination itself), rule 2 (the
  * smallest scope not below the destination's), rule 5 (on the outgoing interface), rule 8 (the
- * longest common prefix). Link-scoped destinations only look at the outgoing device.
+ * longest common prefix, counted no further than the address's own prefix length). Link-scoped
+ * destinations only look at the outgoing device. Candidates are scored device by device (ifindex
+ * order) in each device's list order, newest first, and only a strictly better score replaces the
+ * best so far: of two addresses in the same /64, the one added last wins.
  */
 export function selectSourceAddress(host: Host, dst: Ipv6Address, outDev?: string): Ipv6Address | undefined {
   const dstScope = addrScope(dst);
-  let cands = host.addrs.filter((a) => !a.tentative);
-  if (dstScope <= SCOPE.LINK && outDev !== undefined && outDev !== 'lo') cands = cands.filter((a) => a.dev === outDev);
-  else if (!isLoopback(dst)) cands = cands.filter((a) => !isLoopback(a.addr));
+  let cands = host.addrs.map((a, i) => ({ a, i })).filter((x) => !x.a.tentative);
+  if (dstScope <= SCOPE.LINK && outDev !== undefined && outDev !== 'lo') cands = cands.filter((x) => x.a.dev === outDev);
+  else if (!isLoopback(dst)) cands = cands.filter((x) => !isLoopback(x.a.addr));
+  const ifindex = (dev: string) => host.devices.get(dev)?.ifindex ?? Number.MAX_SAFE_INTEGER;
+  cands.sort((x, y) => ifindex(x.a.dev) - ifindex(y.a.dev) || addrScope(y.a.addr) - addrScope(x.a.addr) || y.i - x.i);
   let best: InetAddr | undefined;
   let bestKey: number[] = [];
-  for (const a of cands) {
+  for (const { a } of cands) {
     const scope = addrScope(a.addr);
     const same = a.addr.every((b, i) => b === dst[i]) ? 1 : 0;
     // Rule 2: if scope < dst scope, worse; else smaller scope better.
     const scopeKey = scope < dstScope ? -100 + scope : -scope;
-    const key = [same, scopeKey, a.dev === outDev ? 1 : 0, commonPrefixLen(a.addr, dst)];
+    const key = [same, scopeKey, a.dev === outDev ? 1 : 0, Math.min(commonPrefixLen(a.addr, dst), a.prefixLen)];
     if (!best || compareKeys(key, bestKey) > 0) {
       best = a;
       bestKey = key;

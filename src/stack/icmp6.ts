@@ -6,6 +6,7 @@ import { emitIcmpv6, type Icmpv6Repr, parseIcmpv6 } from '../wire/icmpv6.js';
 import { type Ipv6Repr, readIpv6 } from '../wire/ipv6.js';
 import { formatIpv6Address } from '../wire/ipv6-address.js';
 import { IPPROTO } from '../wire/proto.js';
+import { decodeSession6 } from '../xfrm/flow.js';
 import { isMulticast, isUnspecified } from './addrconf.js';
 import type { Host } from './host.js';
 import { ip6SendLocal, routeOutput } from './ip6-output.js';
@@ -15,6 +16,7 @@ import { ICMP6_IN_COUNTER } from './snmp6.js';
 import { tcpV6Err } from './tcp.js';
 import type { Skb } from './types.js';
 import { icmpv6ErrConvert, udpv6Err } from './udp.js';
+import type { Flow6 } from './xfrm-seams.js';
 
 /** IPV6_MIN_MTU: an ICMPv6 error carries as much of the invoking packet as fits in 1280 bytes. */
 const IPV6_MIN_MTU = 1280;
@@ -123,6 +125,7 @@ export function icmpv6SendError(host: Host, orig: Skb, type: 1 | 2 | 3 | 4, code
     kernelInternal: true,
     dst: ip.src,
     ...(src ? { src } : {}),
+    ...reverseFlow(host, orig),
     nextHeader: IPPROTO.ICMPV6,
     icmpType: type,
     icmpCode: code,
@@ -130,6 +133,19 @@ export function icmpv6SendError(host: Host, orig: Skb, type: 1 | 2 | 3 | 4, code
     summary: `ICMP6 ${ERROR_NAMES[type]} code ${code} about #${orig.id}`,
   });
   if (!r.ok) host.count('Icmp6OutErrors');
+}
+
+/**
+ * xfrm_decode_session_reverse of the offending packet: its addresses and ports swapped (an ICMPv6
+ * type and code stay), its mark, and the device it came in on as oif.
+ */
+function reverseFlow(host: Host, orig: Skb): { icmpReverse?: Flow6 } {
+  const oif = orig.inDev !== undefined ? (host.devices.get(orig.inDev)?.ifindex ?? 0) : 0;
+  const f = decodeSession6(orig.bytes, { oif, mark: orig.mark });
+  if (!f.ok) return {};
+  const v = f.value;
+  const ports = v.proto === IPPROTO.ICMPV6 ? { sport: v.sport, dport: v.dport } : { sport: v.dport, dport: v.sport };
+  return { icmpReverse: { src: v.dst, dst: v.src, proto: v.proto, ...ports, oif, mark: v.mark } };
 }
 
 /** icmpv6_rcv for a packet whose ICMPv6 header starts at `offset`. The packet ends here. */

@@ -16,9 +16,10 @@ import { neighOutput } from './neighbour.js';
 import type { NetDevice } from './netdev.js';
 import type { Hook } from './netfilter/types.js';
 import { ICMP6_OUT_COUNTER } from './snmp6.js';
+import { nfSendReset6 } from './tcp.js';
 import type { SendResult, Skb } from './types.js';
 import type { World } from './world.js';
-import { xfrmLookupOutput } from './xfrm-seams.js';
+import { type Flow6, xfrmLookupIcmpError, xfrmLookupOutput } from './xfrm-seams.js';
 
 export interface OutputRequest {
   readonly dst: Ipv6Address;
@@ -53,6 +54,8 @@ export interface OutputRequest {
    * tcpdump shows as "incorrect"; it is completed only where something needs the bytes (xfrm).
    */
   readonly checksumOffload?: { readonly offset: number };
+  /** ICMPv6 errors: the offending packet's flow reversed, for the XFRM_LOOKUP_ICMP second lookup. */
+  readonly icmpReverse?: Flow6;
   /**
    * Built by the kernel itself (ICMPv6 replies and errors, neighbour discovery), which calls
    * xfrm_lookup and not xfrm_lookup_route: a template without SA is an error there, the packet is
@@ -143,7 +146,8 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
   const boundIf = req.oif !== undefined ? (host.devices.get(req.oif)?.ifindex ?? 0) : 0;
   const loopback = rt.dev.kind === 'loopback';
   const flow = { src, dst: req.dst, proto: req.nextHeader, sport, dport, oif: boundIf, mark };
-  const decision = xfrmLookupOutput(host, flow, loopback);
+  const first = xfrmLookupOutput(host, flow, loopback);
+  const decision = req.icmpReverse ? xfrmLookupIcmpError(host, first, req.icmpReverse, loopback) : first;
   // A refused lookup fails sendmsg/connect before any packet exists; the engine counted it.
   if (decision.kind === 'block') return { ok: false, errno: 'EPERM' };
   if (decision.kind === 'error') return { ok: false, errno: decision.errno };
@@ -308,10 +312,11 @@ export function runHook(host: Host, hook: Hook, skb: Skb, note?: string): Skb | 
   host.trace(skb.id, { kind: 'hook', hook, verdict: v.kind === 'reject' ? 'REJECT' : 'DROP', steps: v.steps, ...(note ? { note } : {}) });
   if (v.kind === 'reject') {
     if (v.with.kind === 'icmp6') icmpv6SendError(host, skb, 1, v.with.code, 0);
+    else nfSendReset6(host, skb);
     host.drop(
       skb,
       'NETFILTER_DROP',
-      `${v.table} ${v.chain} rule ${v.rule}: REJECT ${v.with.kind === 'icmp6' ? `icmp6 code ${v.with.code}` : 'tcp-reset (not sent: TCP is not modelled)'}`,
+      `${v.table} ${v.chain} rule ${v.rule}: REJECT ${v.with.kind === 'icmp6' ? `icmp6 code ${v.with.code}` : 'tcp-reset'}`,
     );
     return undefined;
   }

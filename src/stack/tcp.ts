@@ -2,7 +2,7 @@
 
 import { ConfigError, type Errno } from '../errors.js';
 import { bytesEqual } from '../wire/hex.js';
-import type { Ipv6Repr } from '../wire/ipv6.js';
+import { type Ipv6Repr, readIpv6 } from '../wire/ipv6.js';
 import { formatIpv6Address, type Ipv6Address } from '../wire/ipv6-address.js';
 import { IPPROTO } from '../wire/proto.js';
 import {
@@ -19,6 +19,7 @@ import {
 import { isMulticast, isUnspecified, selectSourceAddress } from './addrconf.js';
 import type { Host } from './host.js';
 import { ip6SendLocal, routeOutput } from './ip6-output.js';
+import { ipv6FindHdr } from './netfilter/exthdr.js';
 import type { Skb } from './types.js';
 import { IP_LOCAL_PORT_RANGE } from './udp.js';
 import { xfrmPolicyCheck } from './xfrm-seams.js';
@@ -96,9 +97,10 @@ export class TcpSocket {
   sndNxt = 0;
   rcvNxt = 0;
   mss = 1440;
-  /** Window field after the handshake (the initial receive window, scaled by 2^7, rounded up). */
-  private windowField = 507;
   private synWindow = 64800;
+  /** rcv_wnd and rcv_wup: the window last offered (bytes) and rcv_nxt when it was offered. */
+  private rcvWnd = 64800;
+  private rcvWup = 0;
   private tsOffset = 0;
   private tsRecent = 0;
   private peerTs = false;
@@ -393,7 +395,7 @@ export class TcpSocket {
       seq,
       ack: f.ack ? this.rcvNxt : 0,
       flags: f,
-      window: window ?? this.windowField,
+      window: window ?? this.selectWindow(),
       urgent: 0,
       options: encodeTcpOptions(opts),
       payload,
@@ -411,6 +413,23 @@ export class TcpSocket {
       flowLabel: ((this.txhash << 16) | (this.txhash >>> 16)) & 0xfffff,
       summary: `TCP ${this.localPort} > ${remote.port} ${flagText(f)} seq ${seq}${payload.length ? ` length ${payload.length}` : ''}`,
     });
+  }
+
+  /**
+   * tcp_select_window for a segment after the handshake. The window free space allows is the
+   * initial window rounded down to the scale (rcv_ssthresh does not grow for the small segments
+   * modelled here); a smaller one would shrink what was offered, so the rest of the offered
+   * window is rounded up to the scale instead. A listener's child offers 64260 bytes, so it says
+   * 503 before it has received anything and 502 after a few bytes (recorded: cases/n_tcp_port_policy).
+   */
+  private selectWindow(): number {
+    const unit = 1 << WSCALE;
+    const cur = Math.max(0, this.rcvWnd - ((this.rcvNxt - this.rcvWup + U32) % U32));
+    const free = Math.floor(this.synWindow / unit) * unit;
+    const win = free >= cur ? free : Math.ceil(cur / unit) * unit;
+    this.rcvWnd = win;
+    this.rcvWup = this.rcvNxt;
+    return win >> WSCALE;
   }
 
   /** tcp_set_state: TcpCurrEstab counts connections in ESTABLISHED, down as soon as one leaves it. */
@@ -493,7 +512,8 @@ export class TcpSocket {
     child.setState('SYN_RECV');
     // tcp_openreq_init_rwin: the listener offers 45 segments of (mss - 12 when timestamps are on).
     child.synWindow = SYN_WINDOW_SEGS * (child.mss - (child.peerTs ? 12 : 0));
-    child.windowField = (child.synWindow + (1 << WSCALE) - 1) >> WSCALE;
+    child.rcvWnd = child.synWindow;
+    child.rcvWup = child.rcvNxt;
     this.host.tcpSockets.add(child);
     child.sendSynAck(false);
     child.armSynAckTimer();
@@ -543,6 +563,8 @@ export class TcpSocket {
       }
       this.readPeerOptions(seg.options);
       this.rcvNxt = add32(seg.seq, 1);
+      this.rcvWnd = this.synWindow;
+      this.rcvWup = this.rcvNxt;
       this.sndUna = seg.ack;
       this.established();
       this.sendAck();
@@ -703,14 +725,10 @@ export function tcpV6Lookup(host: Host, saddr: Ipv6Address, sport: number, daddr
   return listener;
 }
 
-/**
- * tcp_v6_send_reset for a segment no socket takes: no reset for a reset; with ACK the reset's
- * seq is that ack; without, seq 0 and ACK of everything the segment occupied. No options.
- */
-export function tcpV6SendReset(host: Host, ip: Ipv6Repr, seg: TcpSeg): void {
-  if (seg.flags.rst) return;
+/** The reset answering `seg` (tcp_v6_send_reset and nf_reject_ip6_tcphdr_put build the same one): with ACK the reset's seq is that ack; without, seq 0 and ACK of everything the segment occupied. No options. */
+function resetFor(seg: TcpSeg): TcpRepr {
   const len = seg.payload.length + (seg.flags.syn ? 1 : 0) + (seg.flags.fin ? 1 : 0);
-  const repr: TcpRepr = {
+  return {
     srcPort: seg.dstPort,
     dstPort: seg.srcPort,
     seq: seg.flags.ack ? seg.ack : 0,
@@ -721,6 +739,12 @@ export function tcpV6SendReset(host: Host, ip: Ipv6Repr, seg: TcpSeg): void {
     options: new Uint8Array(0),
     payload: new Uint8Array(0),
   };
+}
+
+/** tcp_v6_send_reset for a segment no socket takes: no reset for a reset. */
+export function tcpV6SendReset(host: Host, ip: Ipv6Repr, seg: TcpSeg): void {
+  if (seg.flags.rst) return;
+  const repr = resetFor(seg);
   host.count('TcpOutSegs');
   host.count('TcpOutRsts');
   ip6SendLocal(host, {
@@ -731,6 +755,36 @@ export function tcpV6SendReset(host: Host, ip: Ipv6Repr, seg: TcpSeg): void {
     dport: seg.srcPort,
     build: (s, d) => emitTcp(repr, s, d),
     summary: `TCP ${seg.dstPort} > ${seg.srcPort} ${flagText(repr.flags)} (reset)`,
+  });
+}
+
+/**
+ * nf_send_reset6, for `REJECT --reject-with tcp-reset`: netfilter's own reset to the segment's
+ * sender, from the address it was sent to. None for a fragment, a reset, a bad checksum or a
+ * multicast destination. Unlike TCP's reset it has flow label 0 and its checksum written out, and
+ * TCP's counters do not see it; it is routed with the xfrm lookup, so an out policy covering it
+ * protects it (recorded: cases/n_reject_tunnel R3). Not modelled: the kernel attaches the
+ * rejected segment's connection to it (nf_ct_attach), so OUTPUT sees it RELATED.
+ */
+export function nfSendReset6(host: Host, skb: Skb): void {
+  const found = ipv6FindHdr(skb.bytes, -1);
+  if (!found.ok || found.proto !== IPPROTO.TCP || found.fragoff !== 0) return;
+  const ip = readIpv6(skb.bytes);
+  if (isMulticast(ip.dst)) return;
+  const seg = readSeg(skb.bytes, found.offset);
+  if (!seg || seg.flags.rst) return;
+  if (!skb.checksumUnnecessary && !skb.csumPartial && !tcpChecksumOk(ip.src, ip.dst, skb.bytes.subarray(found.offset))) return;
+  const repr = resetFor(seg);
+  ip6SendLocal(host, {
+    dst: ip.src,
+    src: ip.dst,
+    nextHeader: IPPROTO.TCP,
+    sport: seg.dstPort,
+    dport: seg.srcPort,
+    flowLabel: 0,
+    kernelInternal: true,
+    build: (s, d) => emitTcp(repr, s, d),
+    summary: `TCP ${seg.dstPort} > ${seg.srcPort} ${flagText(repr.flags)} (netfilter reset)`,
   });
 }
 

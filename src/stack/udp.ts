@@ -11,7 +11,7 @@ import type { Host } from './host.js';
 import { icmpv6SendError } from './icmp6.js';
 import { ip6SendLocal, routeOutput } from './ip6-output.js';
 import type { SendResult, Skb } from './types.js';
-import { xfrmPolicyCheck } from './xfrm-seams.js';
+import { xfrmLookupOutput, xfrmPolicyCheck } from './xfrm-seams.js';
 
 /** net.ipv4.ip_local_port_range default (shared by IPv6). */
 export const IP_LOCAL_PORT_RANGE = [32768, 60999] as const;
@@ -90,6 +90,12 @@ export class UdpSocket {
       this.localPort = p;
       this.host.udpSockets.add(this);
     }
+    // ip6_datagram_dst_update routes with xfrm_lookup_route: a refused flow (block policy,
+    // setdefault out block) fails connect() itself with EPERM (recorded: cases/n_setdefault_out B3,
+    // n_udp_port_policy W3, where nc -u exits 1 before sending).
+    const flow = { src, dst: addr, proto: IPPROTO.UDP, sport: this.localPort, dport: port, oif: 0, mark: 0 };
+    const d = xfrmLookupOutput(this.host, flow, rt.dev.kind === 'loopback');
+    if (d.kind === 'block' || d.kind === 'error') return { ok: false, errno: d.errno };
     this.localAddr = src;
     this.remote = { addr, port };
     return { ok: true };
@@ -246,8 +252,9 @@ export function udpv6Rcv(host: Host, skb: Skb, ip: Ipv6Repr, off: number, lo: nu
   const check = xfrmPolicyCheck(host, 'in', skb, lo);
   if (check.kind === 'drop') {
     host.trace(skb.id, { kind: 'xfrm', seam: 'in', detail: check.detail });
-    // With a socket udpv6_queue_rcv_one_skb also counts UDP_MIB_INERRORS; without one it just discards.
-    if (sk) host.count('Udp6InErrors');
+    // Both ways count UDP_MIB_INERRORS: udpv6_queue_rcv_one_skb's drop with a socket, and
+    // __udp6_lib_rcv's discard without one (recorded: cases/n_udp_port_policy W2).
+    host.count('Udp6InErrors');
     host.dropCounted(skb, check.counter, `xfrm in policy check: ${check.detail}`);
     return;
   }

@@ -37,6 +37,22 @@ export function xfrmLookupOutput(host: Host, flow: Flow6, loopback: boolean): Xf
 }
 
 /**
+ * icmpv6_route_lookup for an ICMPv6 error whose own flow gave `first`: when that left the error
+ * untransformed or refused it (EPERM), the offending packet's flow reversed is looked up with
+ * XFRM_LOOKUP_ICMP, so an out policy flagged `icmp` for the flow the error answers protects it.
+ * A reverse lookup that finds nothing usable (ENOENT, no SA, an error) leaves the first answer;
+ * with EPERM from both, or EPERM then nothing, the error is not sent.
+ */
+export function xfrmLookupIcmpError(host: Host, first: XfrmOutputDecision, reverse: Flow6, loopback: boolean): XfrmOutputDecision {
+  if (first.kind !== 'no-policy' && first.kind !== 'plain' && first.kind !== 'block') return first;
+  const ctx = { ...outputContext(host, loopback), icmp: true };
+  const r = host.xfrm.lookupOutput({ family: 'inet6', ifId: 0, ...reverse }, ctx);
+  armXfrmTimers(host);
+  if (r.kind === 'bundle' || r.kind === 'block' || r.kind === 'plain') return r;
+  return first;
+}
+
+/**
  * The SAs' timers (lifetimes, larval expiry) on the world's clock: one clock timer per host at the
  * SAD's earliest deadline, moved earlier when a lookup, a packet or a command adds an earlier one.
  */
@@ -92,7 +108,7 @@ function outputContext(host: Host, loopback: boolean): XfrmOutputContext {
       const rt = routeOutput(host, dst);
       if (!rt.ok) return { kind: 'error', errno: rt.errno };
       const src = selectSourceAddress(host, dst, rt.dev.name);
-      return src ? { kind: 'ok', src } : { kind: 'error', errno: 'EADDRNOTAVAIL' };
+      return src ? { kind: 'ok', src, hopLimit: rt.dev.conf.hop_limit } : { kind: 'error', errno: 'EADDRNOTAVAIL' };
     },
   };
 }

@@ -8,7 +8,7 @@ import type { Ipv6Address } from '../wire/ipv6-address.js';
 import { ah6TransportOutput, ah6TunnelOutput } from './ah6.js';
 import { type EspCrypto, esp6TransportOutput, esp6TunnelOutput, espIvLength } from './esp6.js';
 import type { XfrmDrop, XfrmNamespace } from './namespace.js';
-import { XFRM_MAX_DEPTH, type XfrmPolicy, type XfrmTmpl } from './policy.js';
+import { XFRM_MAX_DEPTH, XFRM_POLICY_ICMP, type XfrmPolicy, type XfrmTmpl } from './policy.js';
 import type { XfrmStateEvent } from './sad.js';
 import type { XfrmFlow } from './selector.js';
 import { lookupBoth, spdVerdict } from './spd.js';
@@ -30,7 +30,10 @@ export interface XfrmSecPathEntry {
 }
 
 /** A route lookup as xfrm needs one: the source address the FIB picks towards `dst`, or the routing errno. */
-export type XfrmRouteResult = { readonly kind: 'ok'; readonly src: Ipv6Address } | { readonly kind: 'error'; readonly errno: Errno };
+/** The route to a tunnel end: the source it picks and the hop limit its device gives (ip6_dst_hoplimit). */
+export type XfrmRouteResult =
+  | { readonly kind: 'ok'; readonly src: Ipv6Address; readonly hopLimit?: number }
+  | { readonly kind: 'error'; readonly errno: Errno };
 
 export interface XfrmOutputContext {
   readonly nowUs: number;
@@ -43,6 +46,13 @@ export interface XfrmOutputContext {
   readonly loopback?: boolean;
   /** Hop limit of the outer header of a tunnel SA (the route's; 64 by default). */
   readonly hopLimit?: number;
+  /**
+   * XFRM_LOOKUP_ICMP: the reverse lookup icmpv6_route_lookup makes for an ICMPv6 error. Only a
+   * first policy flagged `icmp` may decide; anything else (no policy, an unflagged one, the
+   * default) answers `no-policy` (ENOENT), checked after the templates are resolved as the kernel
+   * does at no_transform, and before a block policy is counted.
+   */
+  readonly icmp?: boolean;
 }
 
 export type XfrmTransformResult =
@@ -103,16 +113,20 @@ export function xfrmLookupOutput(ns: XfrmNamespace, flow: XfrmFlow, ctx: XfrmOut
   const match = counts.out === 0 && flow.ifId === 0 ? {} : lookupBoth(ns.spd, 'out', flow);
   const verdict = spdVerdict(match);
   if (verdict.kind === 'none') {
+    if (ctx.icmp) return { kind: 'no-policy' };
     if (!ctx.loopback && ns.spd.getDefault().out === 'block')
       return { kind: 'block', errno: 'EPERM', detail: 'no out policy matches and the default out policy is block' };
     return { kind: 'no-policy' };
   }
   if (verdict.kind === 'block') {
+    if (ctx.icmp && !(verdict.policy.flags & XFRM_POLICY_ICMP)) return { kind: 'no-policy' };
     ns.stats.inc('XfrmOutPolBlock');
     return { kind: 'block', errno: 'EPERM', counter: 'XfrmOutPolBlock', detail: `out policy index ${verdict.policy.index} is block` };
   }
   const policies = verdict.policies;
+  const icmpRefused = ctx.icmp === true && !(policies[0]!.flags & XFRM_POLICY_ICMP);
   const ntmpl = policies.reduce((n, p) => n + p.tmpls.length, 0);
+  if (ntmpl === 0 && icmpRefused) return { kind: 'no-policy' };
   if (ntmpl === 0) return { kind: 'plain', detail: `out policy index ${policies[0]!.index} allows without templates`, policies };
 
   const resolved: XfrmState[] = [];
@@ -131,15 +145,20 @@ export function xfrmLookupOutput(ns: XfrmNamespace, flow: XfrmFlow, ctx: XfrmOut
     resolved.push(...r.states);
   }
   const acquired = events.length > 0 ? { events } : {};
+  if (icmpRefused) return { kind: 'no-policy' };
   if (resolved.length === 0) return { kind: 'plain', detail: 'every template is optional and has no SA', policies, ...acquired };
   // xfrm_state_sort (only with sub and main together): transport SAs before tunnel ones, stably.
   const bundle = policies.length > 1 ? [...resolved].sort((a, b) => modeClass(a) - modeClass(b)) : resolved;
 
+  // The outer header of a tunnel SA takes the hop limit of the route to its end (its device's
+  // hop_limit), as xfrm6_tunnel/esp6 output ask ip6_dst_hoplimit of the bundle's child route.
+  const hopLimits = new Map<XfrmState, number>();
   for (const x of bundle) {
     if (x.mode !== 'tunnel' && x.mode !== 'beet') continue;
     const rt = ctx.route(x.daddr, applySetMark(flow.mark, x));
     if (rt.kind === 'error')
       return error(ns, rt.errno, 'XfrmOutBundleGenError', `no route to the tunnel end of SA spi 0x${hex8(x.spi)}`, events);
+    if (rt.hopLimit !== undefined) hopLimits.set(x, rt.hopLimit);
   }
   const entries = bundle.map(secPathEntry);
   return {
@@ -147,7 +166,7 @@ export function xfrmLookupOutput(ns: XfrmNamespace, flow: XfrmFlow, ctx: XfrmOut
     bundle: entries,
     policies,
     detail: `out policy index ${policies[0]!.index} -> ${entries.map((e) => `${e.proto} ${e.mode} spi 0x${hex8(e.spi)}`).join(', ')}`,
-    transform: (bytes, mark) => xfrmOutput(ns, bundle, bytes, mark, ctx),
+    transform: (bytes, mark) => xfrmOutput(ns, bundle, bytes, mark, ctx, hopLimits),
     ...acquired,
   };
 }
@@ -224,6 +243,8 @@ export function xfrmOutput(
   bytes: Uint8Array,
   mark: number,
   ctx: XfrmOutputContext,
+  /** The outer hop limit of each tunnel SA, from its route at bundle time. */
+  hopLimits?: ReadonlyMap<XfrmState, number>,
 ): XfrmTransformResult {
   let pkt = bytes;
   let m = mark >>> 0;
@@ -246,7 +267,7 @@ export function xfrmOutput(
     const outer = {
       src: x.saddr,
       dst: x.daddr,
-      hopLimit: ctx.hopLimit ?? 64,
+      hopLimit: hopLimits?.get(x) ?? ctx.hopLimit ?? 64,
       dontEncapDscp: (x.extraFlags & XFRM_SA_XFLAG_DONT_ENCAP_DSCP) !== 0,
       noEcn: (x.flags & XFRM_STATE_NOECN) !== 0,
     };

@@ -11,13 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { runScenario } from '../../src/cli/run.js';
 import { recordedCases } from '../../tools/conformance/cases.mjs';
 import { sections } from '../../tools/conformance/compare.mjs';
-
-/**
- * Recorded cases that still differ from the kernel, each with the cause. Their test asserts that
- * they still differ (test.fails), so a fix shows up as a failure here and the entry has to go.
- * The article's cases have their own mapping in article.test.ts.
- */
-const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {};
+import { KNOWN_DIFFERENCES } from '../../tools/conformance/known.mjs';
 
 const RECORDED = recordedCases().filter((c) => !c.name.startsWith('article/'));
 
@@ -45,5 +39,5 @@ describe('recorded kernel runs against xfrmsim', () => {
 async function compareWithKernel(c: { name: string; script: string; kernel: string }): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), `xfrmsim-${c.name.replace(/\//g, '-')}-`));
   const run = await runScenario(c.script, { out, trace: 'none' });
-  for (const s of sections(c.kernel, out, { name: c.name })) expect(s.xfrmsim, `${c.name}: ${s.title}\n${run.console}`).toEqual(s.kernel);
+  for (const s of sections(c.kernel, out)) expect(s.xfrmsim, `${c.name}: ${s.title}\n${run.console}`).toEqual(s.kernel);
 }

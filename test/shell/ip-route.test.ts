@@ -70,6 +70,14 @@ describe('ip route add', () => {
     }
   });
 
+  test('a table name rt_tables does not know is an invalid argument (kernel recording cases/n_bad_route)', () => {
+    expect(ip(pairWorld(), '-n a -6 route add 4323::/64 via 4321::2 table nosuch')).toEqual({
+      stdout: '',
+      stderr: 'Error: argument "nosuch" is wrong: "table" value is invalid\n\n',
+      exitCode: 255,
+    });
+  });
+
   test('without a destination the usage status is kept', () => {
     expect(ip(pairWorld(), '-n a -6 route add dev eth0').exitCode).toBe(255);
   });
@@ -80,6 +88,16 @@ describe('ip route get', () => {
     const r = ip(pairWorld(), '-n a -6 route get 4321::2/64');
     expect(r.stderr).toBe('Warning: /64 as prefix is invalid, only /128 (or none) is supported.\n');
     expect(r.stdout).toBe('4321::2 from :: dev eth0 proto kernel src 4321::1 metric 256 pref medium\n');
+  });
+
+  test('of several addresses in the same /64 the newest is the source, whatever bits follow the prefix (oracle: route get after adding 4321::1, ::11 and, on another host, ::11, ::1, ::5)', () => {
+    const w = pairWorld();
+    ip(w, '-n a addr add 4321::11/64 dev eth0 nodad');
+    expect(ip(w, '-n a -6 route get 4321::2').stdout).toBe('4321::2 from :: dev eth0 proto kernel src 4321::11 metric 256 pref medium\n');
+    ip(w, '-n a addr add 4321::5/64 dev eth0 nodad');
+    expect(ip(w, '-n a -6 route get 4321::2').stdout).toBe('4321::2 from :: dev eth0 proto kernel src 4321::5 metric 256 pref medium\n');
+    ip(w, '-n a addr del 4321::5/64 dev eth0');
+    expect(ip(w, '-n a -6 route get 4321::3').stdout).toBe('4321::3 from :: dev eth0 proto kernel src 4321::11 metric 256 pref medium\n');
   });
 
   test("no route is ENETUNREACH, and no destination is the tool's own error", () => {

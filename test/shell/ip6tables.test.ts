@@ -104,8 +104,21 @@ describe('ip6tables errors', () => {
     );
   });
 
+  test('-j MARK without an operation names the options of MARK revision 2 (kernel recording cases/n_bad_ip6tables)', () => {
+    const r = run(fresh(), '-t mangle -A INPUT -j MARK');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe(
+      "ip6tables v1.8.9 (legacy): MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required\nTry `ip6tables -h' or 'ip6tables --help' for more information.\n",
+    );
+  });
+
   test('matches and targets xfrmsim does not model are refused loudly', () => {
-    for (const line of ['-A INPUT -m multiport --dports 1,2', '-A INPUT -j CONNMARK --save-mark', '-A INPUT -p tcp --syn', '-t nat -L']) {
+    for (const line of [
+      '-A INPUT -m multiport --dports 1,2',
+      '-t mangle -A INPUT -j DSCP --set-dscp 1',
+      '-A INPUT -p tcp --syn',
+      '-t nat -L',
+    ]) {
       const r = run(fresh(), line);
       expect(r.exitCode).not.toBe(0);
       expect(r.stderr).toMatch(/^xfrmsim: .*: not modelled\n$/);

@@ -103,6 +103,30 @@ describe('TCP between two hosts', () => {
     expect(cli.state).toBe('CLOSE');
   });
 
+  // Kernel capture cases/n_tcp_port_policy T1 (port 81, Linux 6.1): after the client's 9 bytes the
+  // server's ACK and FIN say win 502, the client keeps saying 507.
+  test('the server offers 502 once it has taken a few bytes of its 64260-byte window; the client stays at 507', () => {
+    const w = pair();
+    const capA = w.host('a').device('eth0').startCapture();
+    const { cli, srv } = established(w);
+    expect(cli.send(text.encode('ping-tcp\n')).ok).toBe(true);
+    w.clock.runUntil(w.clock.nowUs + 100_000);
+    cli.close();
+    w.clock.runUntil(w.clock.nowUs + 100_000);
+    srv!.close();
+    w.clock.runUntil(w.clock.nowUs + 100_000);
+    const s = segments(capA.records).filter((x) => !x.flags.includes('S'));
+    expect(s.map((x) => [x.src.startsWith('4321::1') ? 'cli' : 'srv', x.flags, x.win])).toEqual([
+      ['cli', '.', 507],
+      ['cli', 'P.', 507],
+      ['srv', '.', 502],
+      ['cli', 'F.', 507],
+      ['srv', '.', 502],
+      ['srv', 'F.', 502],
+      ['cli', '.', 507],
+    ]);
+  });
+
   test('a SYN to a closed port gets RST,ACK and connect() sees ECONNREFUSED', () => {
     const w = pair();
     const a = w.host('a');
@@ -121,6 +145,32 @@ describe('TCP between two hosts', () => {
     expect(cli.state).toBe('CLOSE');
     expect(cli.sockErr).toBe('ECONNREFUSED');
     expect([b.counter('TcpOutRsts'), b.counter('NO_SOCKET'), a.counter('TcpAttemptFails')]).toEqual([1, 1, 1]);
+  });
+
+  test("REJECT --reject-with tcp-reset answers a SYN with netfilter's RST,ACK: flow label 0, not counted by TCP (kernel: nf_send_reset6)", () => {
+    const w = pair();
+    const a = w.host('a');
+    const b = w.host('b');
+    // A listener is there, but the rule rejects before the socket sees the SYN.
+    const lst = tcpSocket(b);
+    lst.bind(undefined, 80);
+    lst.listen();
+    b.netfilter.append('filter', 'INPUT', { proto: { num: 6 }, target: { kind: 'REJECT', with: 'tcp-reset' } });
+    const cap = a.device('eth0').startCapture();
+    const cli = tcpSocket(a);
+    cli.connect(ip('4321::2'), 80);
+    w.clock.runUntil(100_000);
+    const s = segments(cap.records);
+    expect(s.map((x) => [x.src.split('.')[0], x.flags, x.win, x.opts.length])).toEqual([
+      ['4321::1', 'S', 64800, 5],
+      ['4321::2', 'R.', 0, 0],
+    ]);
+    expect([s[1]!.t.seq, s[1]!.t.ack]).toEqual([0, (s[0]!.t.seq + 1) % 2 ** 32]);
+    const rst = expectOk(parsePacket(expectOk(parseEthernet(cap.records[cap.records.length - 1]!.frame)).payload));
+    // Recorded on Linux 6.1 (cases/n_reject_tunnel R3): the rejecting host's reset has no flow label.
+    expect(rst.ipv6.flowLabel).toBe(0);
+    expect(cli.sockErr).toBe('ECONNREFUSED');
+    expect([b.counter('TcpOutRsts'), b.counter('TcpOutSegs'), lst.accept()]).toEqual([0, 0, undefined]);
   });
 
   test('an unanswered SYN is sent again after 1, 2, 4, 8, 16, 32 s, then ETIMEDOUT at 127 s', () => {
@@ -235,7 +285,8 @@ describe('the xfrm in check on the TCP and UDP paths (kernel-semantics 3.5)', ()
     expect([b.counter('XfrmInPolBlock'), b.counter('TcpOutRsts'), b.counter('TcpInSegs')]).toEqual([1, 0, 1]);
   });
 
-  test('a datagram to a closed port that fails the check gets no port unreachable', () => {
+  // Recorded on Linux 6.1 (cases/n_udp_port_policy W2): __udp6_lib_rcv's discard counts Udp6InErrors.
+  test('a datagram to a closed port that fails the check gets no port unreachable and counts Udp6InErrors', () => {
     const w = pair();
     const a = w.host('a');
     const b = w.host('b');
@@ -243,7 +294,7 @@ describe('the xfrm in check on the TCP and UDP paths (kernel-semantics 3.5)', ()
     udpSocket(a).sendto(new Uint8Array(4), ip('4321::2'), 9);
     w.clock.runUntilIdle(5_000_000);
     expect([b.counter('XfrmInPolBlock'), b.counter('Udp6NoPorts'), b.counter('Icmp6OutDestUnreachs'), b.counter('Udp6InErrors')]).toEqual([
-      1, 0, 0, 0,
+      1, 0, 0, 1,
     ]);
   });
 

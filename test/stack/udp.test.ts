@@ -11,6 +11,7 @@ import { parsePacket } from '../../src/wire/packet.js';
 import { ETHERTYPE_IPV6 } from '../../src/wire/proto.js';
 import { expectOk } from '../../src/wire/result.js';
 import { emitUdp } from '../../src/wire/udp.js';
+import { addPolicy } from '../xfrm/engine-helpers.js';
 import { ip, pair } from './helpers.js';
 
 const text = new TextEncoder();
@@ -210,5 +211,20 @@ describe('UDP property', () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('connect() and the xfrm lookup', () => {
+  // Recorded on Linux 6.1 (cases/n_setdefault_out B3, n_udp_port_policy W3): nc -u exits 1 at once.
+  test('a block policy or setdefault out block fails connect() with EPERM; XfrmOutPolBlock counts the policy', () => {
+    const w = pair();
+    const a = w.host('a');
+    addPolicy(a.xfrm, { dir: 'out', src: ip('::'), dst: ip('4321::2'), plen: 0, proto: 17, action: 'block' });
+    expect(udpSocket(a).connect(ip('4321::2'), 5000)).toEqual({ ok: false, errno: 'EPERM' });
+    expect(a.xfrm.stats.get('XfrmOutPolBlock')).toBe(1);
+    const b = w.host('b');
+    b.xfrm.spd.setDefault({ out: 'block' });
+    expect(udpSocket(b).connect(ip('4321::1'), 5000)).toEqual({ ok: false, errno: 'EPERM' });
+    expect(udpSocket(b).connect(ip('::1'), 5000)).toEqual({ ok: true });
   });
 });

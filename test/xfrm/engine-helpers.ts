@@ -90,6 +90,8 @@ export interface PolSpec {
   action?: XfrmPolicyAction;
   priority?: number;
   ptype?: 'main' | 'sub';
+  /** XFRM_POLICY_LOCALOK (1) | XFRM_POLICY_ICMP (2). */
+  flags?: number;
   tmpls?: TmplSpec[];
 }
 
@@ -102,6 +104,7 @@ export function addPolicy(ns: XfrmNamespace, p: PolSpec): void {
     priority: p.priority ?? 0,
     action: p.action ?? 'allow',
     ...(p.ptype ? { ptype: p.ptype } : {}),
+    ...(p.flags ? { flags: p.flags } : {}),
     tmpls: (p.tmpls ?? []).map(
       (t): XfrmTmplInit => ({
         proto: t.proto,

@@ -69,6 +69,18 @@ describe('xfrmInput() round trips between two engines', () => {
     expect(r.secPath.map((e) => e.proto)).toEqual(['ah', 'esp']);
   });
 
+  it('AH applied first and ESP outside it: the AH check after ESP fails on the stale next-header byte (recorded: cases/n_policy_match_in P2b)', () => {
+    const a = makeNs('a');
+    const b = makeNs('b');
+    const wire = send(a, [{ proto: 'ah' }, { proto: 'esp' }], [{ spi: 0x100 }, { proto: 'ah', spi: 0x200 }]);
+    expect(wire[6]).toBe(IPPROTO.ESP);
+    b.sad.add(sa({ spi: 0x100 }), 0);
+    b.sad.add(sa({ proto: 'ah', spi: 0x200 }), 0);
+    const r = receive(b, wire);
+    expect(r.kind === 'decapsulated' ? 'decapsulated' : r.counter).toBe('XfrmInStateProtoError');
+    expect(onlyCounter(b)).toEqual([['XfrmInStateProtoError', 1]]);
+  });
+
   it('tunnel ESP: the inner packet untouched, mode tunnel', () => {
     const a = makeNs('a');
     const b = makeNs('b');

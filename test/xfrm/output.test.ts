@@ -134,6 +134,15 @@ describe('xfrmLookupOutput() outcomes (kernel-semantics §2.1 table)', () => {
     expect(d).toMatchObject({ kind: 'error', errno: 'ENETUNREACH', counter: 'XfrmOutBundleGenError' });
   });
 
+  it("a tunnel SA's outer header takes the hop limit of the route to its end (recorded: cases/n_tunnel_hoplimit H4, hop_limit 1 on the device)", () => {
+    const ns = makeNs();
+    addPolicy(ns, { dir: 'out', tmpls: [{ proto: 'esp', mode: 'tunnel', src: GW_A, dst: GW_B }] });
+    ns.sad.add(sa({ spi: 0x200, mode: 'tunnel', src: GW_A, dst: GW_B }), 0);
+    const d = xfrmLookupOutput(ns, echoFlow(), { nowUs: 0, route: () => ({ kind: 'ok', src: GW_A, hopLimit: 1 }) });
+    expect(transformed(d)[7]).toBe(1);
+    expect(transformed(xfrmLookupOutput(ns, echoFlow(), outCtx(GW_A)))[7]).toBe(64);
+  });
+
   it('creates a larval SA only when a key manager listens (§2.3, VERIFIED e02 A vs B)', () => {
     const ns = makeNs();
     addPolicy(ns, { dir: 'out', tmpls: [{ proto: 'esp' }] });
@@ -248,5 +257,42 @@ describe('bundles on the wire (kernel-semantics §2.4, §2.5)', () => {
     ns.sad.add(sa({ spi: 0x300, mode: 'tunnel', src: GW_A, dst: GW_B }), 0);
     expect(xfrmLookupOutput(ns, echoFlow(), outCtx(GW_A)).kind).toBe('bundle');
     expect(xfrmLookupOutput(ns, echoFlow(), outCtx(B)).kind).toBe('no-state');
+  });
+});
+
+describe('xfrmLookupOutput() with XFRM_LOOKUP_ICMP (the reverse lookup for an ICMPv6 error)', () => {
+  // Kernel: xfrm_policy.c xfrm_lookup_with_ifid, no_transform and nopol labels; recorded in
+  // cases/n_udp_closed_port U3, n_reject_tunnel R2 and n_tunnel_hoplimit H3 (flag icmp policies).
+  const icmp = (ns: XfrmNamespace) => xfrmLookupOutput(ns, echoFlow(), outCtx(A, { icmp: true }));
+  const withSa = (flags: number, action: 'allow' | 'block' = 'allow') => {
+    const ns = makeNs();
+    addPolicy(ns, { dir: 'out', flags, action, ...(action === 'allow' ? { tmpls: [{ proto: 'esp' }] } : {}) });
+    ns.sad.add(sa({ spi: 0x100 }), 0);
+    return ns;
+  };
+
+  it('a policy without flag icmp does not decide: ENOENT, though the normal lookup gives its bundle', () => {
+    const ns = withSa(0);
+    expect(xfrmLookupOutput(ns, echoFlow(), outCtx()).kind).toBe('bundle');
+    expect(icmp(ns).kind).toBe('no-policy');
+  });
+
+  it('a policy with flag icmp gives its bundle', () => {
+    expect(icmp(withSa(2)).kind).toBe('bundle');
+  });
+
+  it('an unflagged block policy is ENOENT and counts nothing; a flagged one blocks and counts', () => {
+    const plain = withSa(0, 'block');
+    expect(icmp(plain).kind).toBe('no-policy');
+    expect(plain.stats.get('XfrmOutPolBlock')).toBe(0);
+    const flagged = withSa(2, 'block');
+    expect(icmp(flagged).kind).toBe('block');
+    expect(flagged.stats.get('XfrmOutPolBlock')).toBe(1);
+  });
+
+  it('no policy under setdefault out block is ENOENT, not EPERM', () => {
+    const ns = makeNs();
+    ns.spd.setDefault({ out: 'block' });
+    expect(icmp(ns).kind).toBe('no-policy');
   });
 });

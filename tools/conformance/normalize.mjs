@@ -90,6 +90,8 @@ export function normalizeCapture(text, opts) {
       // follow how long each step took for real.
       .replace(/TS val (\d+) ecr (\d+)/g, (_v, _a, b) => `TS val TS ecr ${b === '0' ? '0' : 'TS'}`)
       .replace(/\(incorrect -> 0x[0-9a-f]+\)/g, '(incorrect -> CSUM)')
+      // UDP's form of the same: the sum the field should hold covers the random source port.
+      .replace(/bad udp cksum (0x[0-9a-f]+) -> 0x[0-9a-f]+!/g, 'bad udp cksum $1 -> CSUM!')
       .replace(/cksum 0x[0-9a-f]+ \(correct\)/g, 'cksum CSUM (correct)');
     out.push(line);
     previous = line;

@@ -215,13 +215,23 @@ function conntrackMatch(m: Extract<Match, { kind: 'conntrack' }>, pkt: MatchPack
 
 const PROTO_OF: Readonly<Record<SecPathEntry['proto'], number>> = { esp: IPPROTO.ESP, ah: IPPROTO.AH, comp: 108 };
 
+/**
+ * The SA's SPI as xt_policy compares it with `--spi`: ip6tables hands the number over in host byte
+ * order and the kernel compares it with x->id.spi, which is in network byte order, so on a
+ * little-endian machine (the x86 kernels this model follows) `--spi 0x800` matches an SA whose SPI
+ * is 0x00080000 and not one whose SPI is 0x800 (recorded: cases/n_policy_match_in, _out).
+ */
+function policySpiView(spi: number): number {
+  return (((spi & 0xff) << 24) | ((spi & 0xff00) << 8) | ((spi >>> 8) & 0xff00) | (spi >>> 24)) >>> 0;
+}
+
 /** match_xfrm_state(): every field the element names must agree with the SA (each with its `!`). */
 function elementMatches(x: SecPathEntry, e: PolicyElement): boolean {
   if (e.tunnelSrc && !addrMatches(x.src, e.tunnelSrc)) return false;
   if (e.tunnelDst && !addrMatches(x.dst, e.tunnelDst)) return false;
   if (e.proto && (e.proto.num === PROTO_OF[x.proto]) === !!e.proto.invert) return false;
   if (e.mode && (e.mode.mode === x.mode) === !!e.mode.invert) return false;
-  if (e.spi && (e.spi.spi >>> 0 === x.spi >>> 0) === !!e.spi.invert) return false;
+  if (e.spi && (e.spi.spi >>> 0 === policySpiView(x.spi)) === !!e.spi.invert) return false;
   if (e.reqid && (e.reqid.reqid === x.reqid) === !!e.reqid.invert) return false;
   return true;
 }

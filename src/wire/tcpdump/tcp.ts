@@ -348,7 +348,44 @@ export function printTcp(nd: Nd, bp: number, length: number, ip6: number, fragme
     return;
   }
   if (flags & TH_RST && nd.vflag) printRstData(nd, bp + headerLen, length);
+  else if (sport === HTTP_PORT || dport === HTTP_PORT) printHttp(nd, bp + headerLen, length);
   else if (isTcpPortDecodedByTcpdump(sport) || isTcpPortDecodedByTcpdump(dport)) nd.noteUnmodelled(`tcp port ${sport} > ${dport}`);
+}
+
+const HTTP_PORT = 80;
+/** The request names tcpdump's HTTP printer knows (print-http.c httpcmds), in upper case. */
+const HTTP_CMDS: ReadonlySet<string> = new Set(
+  (
+    'GET PUT COPY HEAD LOCK MOVE POLL POST BCOPY BMOVE MKCOL TRACE LABEL MERGE DELETE SEARCH UNLOCK REPORT UPDATE NOTIFY ' +
+    'BDELETE CONNECT OPTIONS CHECKIN PROPFIND CHECKOUT CCM_POST SUBSCRIBE PROPPATCH BPROPFIND BPROPPATCH UNCHECKOUT ' +
+    'MKACTIVITY MKWORKSPACE UNSUBSCRIBE RPC_CONNECT VERSION-CONTROL BASELINE-CONTROL'
+  ).split(' '),
+);
+
+/**
+ * http_print (txtproto_print): ": HTTP", then, when the payload starts like a request (a known
+ * method) or a response (a three-digit status as second word), its text lines, which are not
+ * modelled. Payload that is neither (a continuation, or nc's line to port 80) prints the name
+ * alone (recorded: cases/n_tcp_port_policy).
+ */
+function printHttp(nd: Nd, cp: number, length: number): void {
+  nd.print(': HTTP');
+  if (!nd.ttest(cp, length)) return;
+  const text = Array.from({ length }, (_, i) => nd.u8(cp + i));
+  // A word: printable characters up to a space, CR or LF; anything unprintable first means none.
+  const word = (from: number): { word: string; next: number } | undefined => {
+    let i = from;
+    while (i < text.length && text[i] === 0x20) i++;
+    const start = i;
+    while (i < text.length && text[i]! > 0x20 && text[i]! < 0x7f) i++;
+    if (i === start || (i < text.length && text[i] !== 0x20 && text[i] !== 0x0d && text[i] !== 0x0a)) return undefined;
+    return { word: String.fromCharCode(...text.slice(start, i)), next: i };
+  };
+  const first = word(0);
+  if (!first) return;
+  const second = text[first.next] === 0x20 ? word(first.next) : undefined;
+  if (HTTP_CMDS.has(first.word.toUpperCase()) || (second && /^\d{3}$/.test(second.word)))
+    nd.noteUnmodelled('tcp port 80: HTTP request or response text');
 }
 
 /** print_tcp_fastopen_option. */

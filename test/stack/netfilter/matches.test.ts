@@ -266,6 +266,11 @@ describe('-m policy (xt_policy)', () => {
     ['--reqid and --proto', pol('in', 'ipsec', [{ reqid: { reqid: 5 }, proto: { num: 50 } }]), withSp([espT]), true],
     ['--spi mismatch', pol('in', 'ipsec', [{ spi: { spi: 0x101 } }]), withSp([espT]), false],
     ['! --spi', pol('in', 'ipsec', [{ spi: { spi: 0x101, invert: true } }]), withSp([espT]), true],
+    // Recorded on Linux 6.1 x86 (cases/n_policy_match_in, _out): --spi is compared with the SA's
+    // SPI in network byte order, so the SPI's own value does not match, its byte swap does.
+    ['--spi with the SA SPI itself', pol('in', 'ipsec', [{ spi: { spi: 0x100 } }]), withSp([espT]), false],
+    ['--spi with the byte-swapped SA SPI', pol('in', 'ipsec', [{ spi: { spi: 0x00010000 } }]), withSp([espT]), true],
+    ['--dir out --spi with the byte-swapped SPI', pol('out', 'ipsec', [{ spi: { spi: 0x00020000 } }]), withBundle([espTun]), true],
     [
       '--mode tunnel --tunnel-src',
       pol('in', 'ipsec', [{ mode: { mode: 'tunnel' }, tunnelSrc: { addr: ipv6('1::'), prefixLen: 64 } }]),

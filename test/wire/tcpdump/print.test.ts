@@ -8,7 +8,7 @@ import { readPcap } from '../../../src/wire/pcap.js';
 import { IPPROTO } from '../../../src/wire/proto.js';
 import { PrinterState, printPacket, printPacketDetailed, printPcap } from '../../../src/wire/tcpdump/print.js';
 import { formatTimestamp } from '../../../src/wire/tcpdump/time.js';
-import { eth, filler, ip6, udp } from './packet-builder.js';
+import { eth, filler, ip6, TH, tcp, udp } from './packet-builder.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url))));
 
@@ -92,6 +92,23 @@ describe('printPacketDetailed()', () => {
   it('names the application decoder tcpdump would run on a UDP port we only print as UDP', () => {
     const dns = eth(ip6(IPPROTO.UDP, udp(40000, 53, filler(12))));
     expect(printPacketDetailed(dns, { timeUs: 0, verbosity: 0 }).unmodelled).toBe('udp port 40000 > 53');
+  });
+
+  it('prints ": HTTP" for port 80 data that is no request or response, and names the text printer for one that is', () => {
+    // Recorded by tcpdump 4.99.3 -n -vv (cases/n_tcp_port_policy): "..., length 9: HTTP" for nc's "ping-tcp\n".
+    const seg = (text: string) =>
+      eth(
+        ip6(IPPROTO.TCP, tcp({ sport: 40000, dport: 80, seq: 1, ack: 1, flags: TH.PSH | TH.ACK, payload: new TextEncoder().encode(text) })),
+      );
+    const plain = printPacketDetailed(seg('ping-tcp\n'), { timeUs: 0, verbosity: 2 });
+    expect(plain.text.trimEnd().endsWith('length 9: HTTP')).toBe(true);
+    expect(plain.unmodelled).toBeUndefined();
+    expect(printPacketDetailed(seg('GET / HTTP/1.1\r\n\r\n'), { timeUs: 0, verbosity: 2 }).unmodelled).toBe(
+      'tcp port 80: HTTP request or response text',
+    );
+    expect(printPacketDetailed(seg('HTTP/1.1 200 OK\r\n'), { timeUs: 0, verbosity: 2 }).unmodelled).toBe(
+      'tcp port 80: HTTP request or response text',
+    );
   });
 
   it('names a next header tcpdump decodes and we print as an unknown protocol', () => {

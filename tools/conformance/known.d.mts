@@ -1,0 +1,2 @@
+/** Types of known.mjs. */
+export const KNOWN_DIFFERENCES: Readonly<Record<string, string>>;
