@@ -4,6 +4,7 @@ import { ERRNO_TEXT, type Errno } from '../errors.js';
 import { addrScope, isMulticast, SCOPE, selectSourceAddress } from '../stack/addrconf.js';
 import { routeOutput } from '../stack/ip6-output.js';
 import { PingSocket } from '../stack/ping.js';
+import { pathMtu } from '../stack/pmtu.js';
 import { udpEphemeralPort } from '../stack/udp.js';
 import { xfrmLookupOutput } from '../stack/xfrm-seams.js';
 import { formatIpv6Address, type Ipv6Address, parseIpv6Address } from '../wire/ipv6-address.js';
@@ -151,6 +152,8 @@ interface Options {
   quiet: boolean;
   numeric: boolean;
   pattern?: string;
+  /** `-M do|dont|want` (IPV6_MTU_DISCOVER). */
+  pmtudisc?: string;
 }
 
 /** Options that change what ping sends or prints in ways the model does not reproduce. */
@@ -229,8 +232,8 @@ function parseOptions(
           opts.mark = strtolOrErr(arg, 0n, UINT_MAX, true);
           break;
         case 'M':
-          // IPV6_MTU_DISCOVER only matters past the path MTU, which is refused below.
           if (arg !== 'do' && arg !== 'dont' && arg !== 'want') die(2, `invalid -M argument: ${arg}`);
+          opts.pmtudisc = arg;
           break;
         case 'n':
           opts.numeric = true;
@@ -438,7 +441,9 @@ function run(argv: readonly string[], ctx: StackContext, program: 'ping' | 'ping
   if (opts.interval < MININTERVAL_MS && (opts.npackets !== 1 || opts.deadline))
     return notModelled(`ping -i below ${MININTERVAL_MS / 1000}`);
   const rt = routeOutput(host, dst, opts.device);
-  if (rt.ok && !rt.local && opts.datalen + 8 + 40 > rt.dev.mtu) return notModelled('ping -s beyond the path MTU (fragmentation)');
+  // IPV6_PMTUDISC_DO forbids fragmenting ("local error: message too long"): that refusal is not modelled.
+  if (rt.ok && !rt.local && opts.pmtudisc === 'do' && opts.datalen + 8 + 40 > pathMtu(host, dst, rt.dev))
+    return notModelled('ping -M do beyond the path MTU');
   let source = opts.source;
   if (source === undefined) {
     if (opts.device !== undefined && !host.devices.has(opts.device)) die(2, `unknown iface: ${opts.device}`);

@@ -254,7 +254,7 @@ export function writeSysctl(f: ModelledSysctl, text: string, host: Host): Errno 
 
 /**
  * /proc/net/snmp6's names in Linux 6.1 (oracle "cat-snmp6") that the model either raises or that
- * stay zero because what raises them is not modelled (reassembly, fragments, UDP-Lite, MLD
+ * stay zero because what raises them is not modelled (UDP-Lite, MLD
  * queries, redirects, router advertisements sent, socket memory pressure). Counters the kernel
  * raises in ordinary traffic but the model does not keep (octets, Ip6InNoECTPkts, MLDv2 reports
  * sent, Icmp6OutRateLimitHost) are left out, so a script grepping them finds nothing rather than a wrong 0.
@@ -263,16 +263,7 @@ const SNMP6_LAYOUT: readonly (readonly [section: 'ip' | 'icmp' | 'udp' | 'udplit
   [
     'ip',
     [
-      ...SNMP6_IP.slice(0, SNMP6_IP.indexOf('Ip6OutNoRoutes') + 1),
-      'Ip6ReasmTimeout',
-      'Ip6ReasmReqds',
-      'Ip6ReasmOKs',
-      'Ip6ReasmFails',
-      'Ip6FragOKs',
-      'Ip6FragFails',
-      'Ip6FragCreates',
-      'Ip6InMcastPkts',
-      'Ip6OutMcastPkts',
+      ...SNMP6_IP,
       'Ip6InBcastOctets',
       'Ip6OutBcastOctets',
       'Ip6InECT1Pkts',
