@@ -218,6 +218,8 @@ function listMatch(m: Match, numeric: boolean): string {
       return ` mark match${inv(m.invert)}${markMask(m.mark, m.mask)}`;
     case 'comment':
       return ` /* ${m.comment} */`;
+    case 'length':
+      return ` length ${m.invert ? '!' : ''}${m.min === m.max ? m.min : `${m.min}:${m.max}`}`;
     case 'policy': {
       let s = ` policy match${policyFlags('', m)}`;
       m.elements.forEach((e, i) => {
@@ -264,6 +266,8 @@ function saveMatch(m: Match): string {
       return ` -m mark${inv(m.invert)} --mark${markMask(m.mark, m.mask)}`;
     case 'comment':
       return ` -m comment --comment${saveString(m.comment)}`;
+    case 'length':
+      return ` -m length${inv(m.invert)} --length ${m.min === m.max ? m.min : `${m.min}:${m.max}`}`;
     case 'policy': {
       let s = ` -m policy${policyFlags('--', m)}`;
       m.elements.forEach((e, i) => {
