@@ -103,7 +103,10 @@ export function icmpv6SendError(host: Host, orig: Skb, type: 1 | 2 | 3 | 4, code
   if (isMulticast(ip.dst) && !(type === 2 || (type === 4 && code === 2))) return;
   if (isUnspecified(ip.src) || isMulticast(ip.src)) return;
   const chain = walkExtensionHeaders(orig.bytes);
-  if (chain.ok && chain.value.upperProtocol === IPPROTO.ICMPV6 && !chain.value.fragmented) {
+  // RFC 8200 4.5: a fragment (offset or M flag set) is never taken for an ICMPv6 error.
+  const fh = chain.ok ? chain.value.headers.find((h) => h.type === IPPROTO.FRAGMENT) : undefined;
+  const isFragment = fh !== undefined && (orig.bytes[fh.offset + 2]! | orig.bytes[fh.offset + 3]!) !== 0;
+  if (chain.ok && chain.value.upperProtocol === IPPROTO.ICMPV6 && !isFragment) {
     const t = orig.bytes[chain.value.upperOffset];
     // is_ineligible: never an error about an error (or about an ICMPv6 header we cannot read).
     if (t === undefined || t < 128) return;

@@ -111,9 +111,10 @@ export function ipv6FragRcv(host: Host, dev: NetDevice, skb: Skb, fragHeaderOffs
     return { kind: 'reassembled', skb: { ...skb, bytes: removeFragmentHeader(bytes, fragHeaderOffset, nhoff), fragMaxSize: bytes.length } };
   }
   if (f.fragmentOffset === 0 && upperHeaderTruncated(bytes, fragHeaderOffset + FRAG_HEADER_LENGTH, f.nextHeader)) {
-    // RFC 8200 4.5: a first fragment without the whole header chain; parameter problem code 3.
+    // RFC 8200 4.5: a first fragment without the whole header chain; parameter problem code 3
+    // (counted as a header error: VERIFIED test/kernel-cases/frag-queue-rules "noupper").
     icmpv6SendError(host, skb, 4, 3, 0);
-    host.drop(skb, 'Ip6InUnknownProtos', 'first fragment does not hold the upper-layer header');
+    host.drop(skb, 'Ip6InHdrErrors', 'first fragment does not hold the upper-layer header');
     return { kind: 'dropped' };
   }
   return fragQueue(host, dev, skb, 'local', fragHeaderOffset, nhoff);

@@ -53,7 +53,7 @@ elif case == 'lastonly':
     send(frag(m[32:], 32, False, 0x109))
 elif case == 'firstonly':
     send(frag(m[:32], 0, True, 0x10a))
-elif case == 'nouppper':
+elif case == 'noupper':
     # the first fragment holds only a destination options header; the ICMPv6 header is in the next one
     dopt = bytes([58, 0, 1, 4, 0, 0, 0, 0])
     fh_first = frag(dopt, 0, True, 0x10b, nh=60)

@@ -203,7 +203,8 @@ describe('pingCommand() times on the virtual clock', () => {
       ['-c', '1', '127.0.0.1'],
       ['-c', '1', 'localhost'],
       ['-c', '2', '-i', '0', '::1'],
-      ['-c', '1', '-s', '1453', '4321::2'],
+      // IPV6_PMTUDISC_DO past the path MTU: the kernel refuses to fragment (EMSGSIZE), not modelled.
+      ['-c', '1', '-M', 'do', '-s', '1453', '4321::2'],
     ]) {
       const before = new Map(w.host('a').counters);
       const r = pingCommand(argv, ctx, 'ping');
@@ -211,6 +212,15 @@ describe('pingCommand() times on the virtual clock', () => {
       expect(r.stderr, argv.join(' ')).toMatch(/^xfrmsim: .*not modelled\n$/);
       expect(w.host('a').counters).toEqual(before);
     }
+  });
+
+  test('-s past the link MTU: the echo is fragmented and answered (test/conformance/cases/frag_local)', () => {
+    const w = pair();
+    const r = pingCommand(['-c', '1', '-s', '2000', '4321::2'], { world: w, host: w.host('a') }, 'ping');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('2008 bytes from 4321::2: icmp_seq=1 ttl=64');
+    expect(w.host('a').counter('Ip6FragCreates')).toBe(2);
+    expect(w.host('b').counter('Ip6ReasmOKs')).toBe(1);
   });
 
   test('a connect failure prints nothing on stdout and exits 2', () => {
