@@ -260,17 +260,7 @@ export function writeSysctl(f: ModelledSysctl, text: string, host: Host): Errno 
  * sent, Icmp6OutRateLimitHost) are left out, so a script grepping them finds nothing rather than a wrong 0.
  */
 const SNMP6_LAYOUT: readonly (readonly [section: 'ip' | 'icmp' | 'udp' | 'udplite', names: readonly string[]])[] = [
-  [
-    'ip',
-    [
-      ...SNMP6_IP,
-      'Ip6InBcastOctets',
-      'Ip6OutBcastOctets',
-      'Ip6InECT1Pkts',
-      'Ip6InECT0Pkts',
-      'Ip6InCEPkts',
-    ],
-  ],
+  ['ip', [...SNMP6_IP, 'Ip6InBcastOctets', 'Ip6OutBcastOctets', 'Ip6InECT1Pkts', 'Ip6InECT0Pkts', 'Ip6InCEPkts']],
   [
     'icmp',
     [

@@ -10,8 +10,8 @@ import { isMulticast, isUnspecified } from './addrconf.js';
 import type { Host } from './host.js';
 import { ip6SendLocal, routeOutput } from './ip6-output.js';
 import { ndiscRcv } from './ndisc.js';
-import { updatePmtu } from './pmtu.js';
 import type { NetDevice } from './netdev.js';
+import { updatePmtu } from './pmtu.js';
 import { ICMP6_IN_COUNTER } from './snmp6.js';
 import { tcpV6Err } from './tcp.js';
 import type { Skb } from './types.js';
@@ -198,7 +198,8 @@ export function icmpv6Rcv(host: Host, dev: NetDevice, skb: Skb, ip: Ipv6Repr, of
       }
       // The echo request quoted may sit behind extension headers (a first fragment's Fragment header).
       const invChain = walkExtensionHeaders(inv);
-      const echoAt = invChain.ok && invChain.value.upperProtocol === IPPROTO.ICMPV6 && !invChain.value.fragmented ? invChain.value.upperOffset : -1;
+      const echoAt =
+        invChain.ok && invChain.value.upperProtocol === IPPROTO.ICMPV6 && !invChain.value.fragmented ? invChain.value.upperOffset : -1;
       if (echoAt >= 0 && inv.length >= echoAt + 8 && inv[echoAt] === 128) {
         const id = (inv[echoAt + 4]! << 8) | inv[echoAt + 5]!;
         const seq = (inv[echoAt + 6]! << 8) | inv[echoAt + 7]!;

@@ -85,7 +85,11 @@ export function ip6Fragment(host: Host, skb: Skb, mtu: number, output: (frag: Sk
   const { csumPartial: _done, ...rest } = skb;
   frags.forEach((bytes, i) => {
     const fid = ids[i]!;
-    if (i > 0) host.trace(fid, { kind: 'created', summary: `fragment ${i + 1} of ${frags.length} of #${skb.id} (id 0x${id.toString(16).padStart(8, '0')})` });
+    if (i > 0)
+      host.trace(fid, {
+        kind: 'created',
+        summary: `fragment ${i + 1} of ${frags.length} of #${skb.id} (id 0x${id.toString(16).padStart(8, '0')})`,
+      });
     host.count('Ip6FragCreates');
     output({ ...rest, id: fid, bytes });
   });

@@ -285,7 +285,11 @@ function fragReasm(host: Host, q: FragQueue, dev: NetDevice): DefragResult {
   if (payloadLength > IPV6_MAXPLEN) {
     if (q.user === 'local') host.count('Ip6ReasmFails');
     for (const fr of frags)
-      host.dropCounted(fr.skb, q.user === 'local' ? 'Ip6ReasmFails' : 'NETFILTER_DROP', `reassembly ${id}: payload of ${payloadLength} bytes is past 65535`);
+      host.dropCounted(
+        fr.skb,
+        q.user === 'local' ? 'Ip6ReasmFails' : 'NETFILTER_DROP',
+        `reassembly ${id}: payload of ${payloadLength} bytes is past 65535`,
+      );
     return { kind: 'dropped' };
   }
   const out = new Uint8Array(head.fragHeaderOffset + q.len);
@@ -352,6 +356,8 @@ function fragExpire(host: Host, q: FragQueue): void {
   const head = q.runs[0]?.frags[0];
   if (q.firstIn && head && head.offset === 0) icmpv6SendError(host, head.skb, 3, 1, 0);
   const id = `id 0x${q.identification.toString(16).padStart(8, '0')}`;
-  for (const r of q.runs) for (const fr of r.frags) host.dropCounted(fr.skb, 'Ip6ReasmTimeout', `reassembly ${id} timed out after 60 s (${q.meat} of ${q.lastIn ? q.len : '?'} bytes)`);
+  for (const r of q.runs)
+    for (const fr of r.frags)
+      host.dropCounted(fr.skb, 'Ip6ReasmTimeout', `reassembly ${id} timed out after 60 s (${q.meat} of ${q.lastIn ? q.len : '?'} bytes)`);
   q.runs.length = 0;
 }

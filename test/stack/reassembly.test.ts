@@ -36,7 +36,11 @@ function frag(data: Uint8Array, offset: number, more: boolean, ident: number, nh
   payload.set(pre);
   payload.set(fh, pre.length);
   payload.set(data, pre.length + 8);
-  return buildIpv6Packet({ trafficClass: 0, flowLabel: 0, hopLimit: 64, src: A, dst: B }, prefix ? IPPROTO.DSTOPTS : IPPROTO.FRAGMENT, payload);
+  return buildIpv6Packet(
+    { trafficClass: 0, flowLabel: 0, hopLimit: 64, src: A, dst: B },
+    prefix ? IPPROTO.DSTOPTS : IPPROTO.FRAGMENT,
+    payload,
+  );
 }
 
 const COUNTERS = [
@@ -58,7 +62,11 @@ function run(w: World, packets: readonly Uint8Array[]) {
   const before = Object.fromEntries(COUNTERS.map((c) => [c, b.counter(c)]));
   const cap = b.device('eth0').startCapture();
   const ids = packets.map((p) =>
-    injectFrame(b, b.device('eth0'), emitEthernet({ dst: b.device('eth0').mac, src: a.device('eth0').mac, etherType: ETHERTYPE_IPV6, payload: p })),
+    injectFrame(
+      b,
+      b.device('eth0'),
+      emitEthernet({ dst: b.device('eth0').mac, src: a.device('eth0').mac, etherType: ETHERTYPE_IPV6, payload: p }),
+    ),
   );
   w.advance(500_000);
   const changed: Record<string, number> = {};
@@ -110,15 +118,23 @@ describe('reassembly queue rules as Linux 6.1 applies them (frag-queue-rules)', 
   test('an exact duplicate is dropped and the queue kept; so is a fragment lying inside a run of contiguous ones', () => {
     const w = warm();
     const m = echo(4);
-    expect(outcome(run(w, [frag(m.subarray(0, 32), 0, true, 0x104), frag(m.subarray(0, 32), 0, true, 0x104), frag(m.subarray(32), 32, false, 0x104)]))).toEqual({ changed: { Ip6ReasmReqds: 3, Ip6ReasmOKs: 1, Icmp6OutEchoReplies: 1 }, sent: ['echo-reply'] });
+    expect(
+      outcome(
+        run(w, [frag(m.subarray(0, 32), 0, true, 0x104), frag(m.subarray(0, 32), 0, true, 0x104), frag(m.subarray(32), 32, false, 0x104)]),
+      ),
+    ).toEqual({ changed: { Ip6ReasmReqds: 3, Ip6ReasmOKs: 1, Icmp6OutEchoReplies: 1 }, sent: ['echo-reply'] });
     const m5 = echo(5);
     // 0-16 and 16-32 form one run; 8-24 straddles the two fragments but lies inside the run: a duplicate for the kernel.
-    expect(outcome(run(w, [
-        frag(m5.subarray(0, 16), 0, true, 0x105),
-        frag(m5.subarray(16, 32), 16, true, 0x105),
-        frag(m5.subarray(8, 24), 8, true, 0x105),
-        frag(m5.subarray(32), 32, false, 0x105),
-      ]))).toEqual({ changed: { Ip6ReasmReqds: 4, Ip6ReasmOKs: 1, Icmp6OutEchoReplies: 1 }, sent: ['echo-reply'] });
+    expect(
+      outcome(
+        run(w, [
+          frag(m5.subarray(0, 16), 0, true, 0x105),
+          frag(m5.subarray(16, 32), 16, true, 0x105),
+          frag(m5.subarray(8, 24), 8, true, 0x105),
+          frag(m5.subarray(32), 32, false, 0x105),
+        ]),
+      ),
+    ).toEqual({ changed: { Ip6ReasmReqds: 4, Ip6ReasmOKs: 1, Icmp6OutEchoReplies: 1 }, sent: ['echo-reply'] });
   });
 
   test('a fragment that is not the last and not a multiple of 8 long: parameter problem code 0 at the payload length', () => {
@@ -172,7 +188,11 @@ describe('reassembly queue rules as Linux 6.1 applies them (frag-queue-rules)', 
     expect(fragQueueCount(b)).toBe(2);
     w.advance(3_000_000);
     expect(fragQueueCount(b)).toBe(0);
-    expect([b.counter('Ip6ReasmFails') - before.f, b.counter('Ip6ReasmTimeout') - before.t, b.counter('Icmp6OutTimeExcds') - before.x]).toEqual([2, 2, 1]);
+    expect([
+      b.counter('Ip6ReasmFails') - before.f,
+      b.counter('Ip6ReasmTimeout') - before.t,
+      b.counter('Icmp6OutTimeExcds') - before.x,
+    ]).toEqual([2, 2, 1]);
     const te = cap.records
       .filter((r) => r.direction === 'out')
       .map((r) => expectOk(parseEthernet(r.frame)).payload)
