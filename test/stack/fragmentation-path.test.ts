@@ -117,6 +117,18 @@ describe('fragmentation through the stack', () => {
     everyPacketEndsOnce(w);
   });
 
+  test('with IPV6_PMTUDISC_DO the learned MTU refuses the next echo locally (test/kernel-cases/ping-pmtudisc-do)', () => {
+    const w = routed();
+    w.host('r').device('eth1').mtu = 1280;
+    w.host('h2').device('eth0').mtu = 1280;
+    const r = ping(w.host('h1'), ip('4322::2'), { count: 2, size: 1400, dontFrag: true, timeoutUs: 1_000_000 });
+    expect(r.lines.slice(1, 3)).toEqual([
+      'From 4321::ff icmp_seq=1 Packet too big: mtu=1280',
+      'ping: local error: message too long, mtu: 1280',
+    ]);
+    expect(w.host('h1').counter('Icmp6OutEchos')).toBe(1);
+  });
+
   test('the learned path MTU expires after 600 s', () => {
     const w = routed();
     w.host('r').device('eth1').mtu = 1280;
