@@ -5,6 +5,7 @@ import { IPV6_HEADER_LENGTH, IPV6_PAYLOAD_LEN } from '../wire/ipv6.js';
 import { IPPROTO } from '../wire/proto.js';
 import { fail, ok, type Parsed } from '../wire/result.js';
 import type { Host } from './host.js';
+import { icmpv6SendError } from './icmp6.js';
 import type { Skb } from './types.js';
 
 /** IPV6_MIN_MTU: every link carries 1280 bytes; smaller PMTU values are raised to it. */
@@ -95,4 +96,10 @@ export function ip6Fragment(host: Host, skb: Skb, mtu: number, output: (frag: Sk
   });
   host.count('Ip6FragOKs');
   return true;
+}
+
+/** ip6_fragment's fail_toobig: Packet Too Big about the packet to its source (ourselves for a local one), and Ip6FragFails. */
+export function ip6FragmentTooBig(host: Host, skb: Skb, mtu: number, why: string): void {
+  icmpv6SendError(host, skb, 2, 0, mtu);
+  host.drop(skb, 'Ip6FragFails', `packet of ${skb.bytes.length} bytes exceeds ${why} and may not be fragmented here`);
 }

@@ -7,17 +7,16 @@ import { buildIpv6Packet, IPV6_DST, IPV6_HEADER_LENGTH, IPV6_SRC, readIpv6 } fro
 import { formatIpv6Address, type Ipv6Address } from '../wire/ipv6-address.js';
 import { ETHERTYPE_IPV6 } from '../wire/proto.js';
 import { printPacket } from '../wire/tcpdump/index.js';
-import { xfrmBundleMtu } from '../xfrm/mtu.js';
-import type { XfrmSecPathEntry, XfrmTransformResult } from '../xfrm/output.js';
+import type { XfrmTransformResult } from '../xfrm/output.js';
 import { isMulticast, selectSourceAddress } from './addrconf.js';
 import { REJECT_ERRNO, type Route } from './fib.js';
 import type { Host } from './host.js';
 import { icmpv6SendError } from './icmp6.js';
-import { IPV6_MIN_MTU, ip6Fragment } from './ip6-fragment.js';
+import { IPV6_MIN_MTU, ip6Fragment, ip6FragmentTooBig } from './ip6-fragment.js';
 import { neighOutput } from './neighbour.js';
 import type { NetDevice } from './netdev.js';
 import type { Hook } from './netfilter/types.js';
-import { pathMtu } from './pmtu.js';
+import { pathMtu, xfrmPathMtu } from './pmtu.js';
 import { ICMP6_OUT_COUNTER } from './snmp6.js';
 import type { SendResult, Skb } from './types.js';
 import type { World } from './world.js';
@@ -239,11 +238,11 @@ export function transformAndResend(host: Host, skb: Skb, transform: (bytes: Uint
   if (first?.mode === 'tunnel') {
     // __xfrm6_output: before a tunnel SA the packet must fit the bundle's MTU; a local one is cut
     // there and each fragment is encapsulated on its own, a forwarded one is refused.
-    const mtu = bundleMtu(host, skb.bundle!);
+    const mtu = xfrmPathMtu(host, skb.bundle!);
     if (skb.bytes.length > mtu) {
       const whole = skb.csumPartial ? { ...skb, bytes: completeChecksum(skb.bytes, skb.csumPartial) } : skb;
       if (!skb.ignoreDf) {
-        fragFailTooBig(host, skb, mtu, `bundle mtu ${mtu} (tunnel spi 0x${first.spi.toString(16).padStart(8, '0')})`);
+        ip6FragmentTooBig(host, skb, mtu, `bundle mtu ${mtu} (tunnel spi 0x${first.spi.toString(16).padStart(8, '0')})`);
         return;
       }
       ip6Fragment(host, whole, mtu, (frag) => transformOne(host, frag, transform));
@@ -251,23 +250,6 @@ export function transformAndResend(host: Host, skb: Skb, transform: (bytes: Uint
     }
   }
   transformOne(host, skb, transform);
-}
-
-/** The bundle's MTU: xfrm_bundle_mtu over the route to the outermost destination (with what Packet Too Big taught about it). */
-function bundleMtu(host: Host, bundle: readonly XfrmSecPathEntry[]): number {
-  const outer = [...bundle].reverse().find((e) => e.mode === 'tunnel')?.dst ?? bundle[0]!.dst;
-  const rt = routeOutput(host, outer);
-  const routeMtu = rt.ok ? pathMtu(host, outer, rt.dev) : IPV6_MIN_MTU;
-  return xfrmBundleMtu(
-    bundle.map((e) => e.state),
-    routeMtu,
-  );
-}
-
-/** ip6_fragment's fail_toobig: Packet Too Big about the packet to its source (ourselves for a local one), and Ip6FragFails. */
-function fragFailTooBig(host: Host, skb: Skb, mtu: number, why: string): void {
-  icmpv6SendError(host, skb, 2, 0, mtu);
-  host.drop(skb, 'Ip6FragFails', `packet of ${skb.bytes.length} bytes exceeds ${why} and may not be fragmented here`);
 }
 
 function transformOne(host: Host, skb: Skb, transform: (bytes: Uint8Array, mark: number) => XfrmTransformResult): void {
@@ -368,7 +350,7 @@ export function finishOutput(host: Host, skb: Skb, dev: NetDevice, nexthop: Ipv6
   const len = skb.bytes.length;
   if (len > mtu || (skb.fragMaxSize !== undefined && len > skb.fragMaxSize)) {
     if ((!skb.ignoreDf && len > mtu) || (skb.fragMaxSize !== undefined && skb.fragMaxSize > mtu)) {
-      fragFailTooBig(host, skb, mtu, `mtu ${mtu} of ${dev.name}`);
+      ip6FragmentTooBig(host, skb, mtu, `mtu ${mtu} of ${dev.name}`);
       return;
     }
     const cutTo = skb.fragMaxSize !== undefined ? Math.max(skb.fragMaxSize, IPV6_MIN_MTU) : mtu;

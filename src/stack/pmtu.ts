@@ -2,8 +2,11 @@
 
 import { toHex } from '../wire/hex.js';
 import { formatIpv6Address, type Ipv6Address } from '../wire/ipv6-address.js';
+import { xfrmBundleMtu } from '../xfrm/mtu.js';
+import type { XfrmSecPathEntry } from '../xfrm/output.js';
 import type { Host } from './host.js';
 import { IPV6_MIN_MTU } from './ip6-fragment.js';
+import { routeOutput } from './ip6-output.js';
 import type { NetDevice } from './netdev.js';
 
 /** net.ipv6.route.mtu_expires: a learned MTU is forgotten after 600 s. */
@@ -55,4 +58,15 @@ export function updatePmtu(host: Host, dst: Ipv6Address, dev: NetDevice | undefi
   if (m >= current) return `pmtu ${formatIpv6Address(dst)} stays ${current}`;
   cacheOf(host).set(toHex(dst), { mtu: m, expiresUs: host.world.clock.nowUs + MTU_EXPIRES_US });
   return `pmtu ${formatIpv6Address(dst)} now ${m} (expires in 600 s)`;
+}
+
+/** dst_mtu of an xfrm bundle: xfrm_init_pmtu over the route to the outermost destination, with what Packet Too Big taught about it. */
+export function xfrmPathMtu(host: Host, bundle: readonly XfrmSecPathEntry[]): number {
+  const outer = [...bundle].reverse().find((e) => e.mode === 'tunnel')?.dst ?? bundle[0]!.dst;
+  const rt = routeOutput(host, outer);
+  const routeMtu = rt.ok ? pathMtu(host, outer, rt.dev) : IPV6_MIN_MTU;
+  return xfrmBundleMtu(
+    bundle.map((e) => e.state),
+    routeMtu,
+  );
 }
