@@ -93,6 +93,10 @@ export function ip6Fragment(host: Host, skb: Skb, mtu: number, output: (frag: Sk
       });
     host.count('Ip6FragCreates');
     output({ ...rest, id: fid, bytes });
+    // From a socket call, each dev_queue_xmit ends with local_bh_enable, which runs the pending
+    // softirqs: receivers (and a router on the way) handle this fragment before the next is cut.
+    // The kernel's own sends (replies, forwarding) run in softirq and queue them all first.
+    if (skb.processContext && i < frags.length - 1) host.world.clock.runUntil(host.world.clock.nowUs);
   });
   host.count('Ip6FragOKs');
   return true;

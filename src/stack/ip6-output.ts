@@ -164,6 +164,7 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
     mark,
     secPath: [],
     ignoreDf: true,
+    ...(req.kernelInternal || req.ndisc ? {} : { processContext: true }),
     ...(req.checksumOffload
       ? { csumPartial: { nextHeader: req.nextHeader, offset: IPV6_HEADER_LENGTH + req.checksumOffload.offset } }
       : {}),
@@ -273,6 +274,7 @@ function transformOne(host: Host, skb: Skb, transform: (bytes: Uint8Array, mark:
       outDev: skb.outDev,
       ct: undefined,
       ...(skb.ignoreDf ? { ignoreDf: true } : {}),
+      ...(skb.processContext ? { processContext: true } : {}),
     };
     const dst = readIpv6(bytes).dst;
     const rt = routeOutput(host, dst);

@@ -19,6 +19,8 @@ export interface Skb extends NfPacket {
   readonly csumPartial?: { readonly nextHeader: number; readonly offset: number };
   /** skb->ignore_df: sent by a local socket that lets the stack fragment it (forwarded packets may not be). */
   readonly ignoreDf?: boolean;
+  /** Sent by a socket call (process context) rather than by the kernel in softirq (replies, errors, forwarding). */
+  readonly processContext?: boolean;
   /** IP6CB(skb)->frag_max_size: the largest fragment a reassembled packet came in, which it may be cut to again. */
   readonly fragMaxSize?: number;
 }
