@@ -16,7 +16,7 @@ import { IPV6_MIN_MTU, ip6Fragment, ip6FragmentTooBig } from './ip6-fragment.js'
 import { neighOutput } from './neighbour.js';
 import type { NetDevice } from './netdev.js';
 import type { Hook } from './netfilter/types.js';
-import { pathMtu, xfrmPathMtu } from './pmtu.js';
+import { hasLearnedPmtu, pathMtu, xfrmPathMtu, xfrmPathMtuFloor } from './pmtu.js';
 import { ICMP6_OUT_COUNTER } from './snmp6.js';
 import type { SendResult, Skb } from './types.js';
 import type { World } from './world.js';
@@ -236,7 +236,7 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
  */
 export function transformAndResend(host: Host, skb: Skb, transform: (bytes: Uint8Array, mark: number) => XfrmTransformResult): void {
   const first = skb.bundle?.[0];
-  if (first?.mode === 'tunnel') {
+  if (first?.mode === 'tunnel' && skb.bytes.length > xfrmPathMtuFloor(skb.bundle!)) {
     // __xfrm6_output: before a tunnel SA the packet must fit the bundle's MTU; a local one is cut
     // there and each fragment is encapsulated on its own, a forwarded one is refused.
     const mtu = xfrmPathMtu(host, skb.bundle!);
@@ -348,7 +348,7 @@ export function runHook(host: Host, hook: Hook, skb: Skb, note?: string): Skb | 
  * reassembled packet came in) goes through ip6_fragment, each fragment then on to the neighbour.
  */
 export function finishOutput(host: Host, skb: Skb, dev: NetDevice, nexthop: Ipv6Address, dstMac?: Uint8Array): void {
-  const mtu = dev.kind === 'loopback' ? dev.mtu : pathMtu(host, readIpv6(skb.bytes).dst, dev);
+  const mtu = dev.kind === 'loopback' || !hasLearnedPmtu(host) ? dev.mtu : pathMtu(host, readIpv6(skb.bytes).dst, dev);
   const len = skb.bytes.length;
   if (len > mtu || (skb.fragMaxSize !== undefined && len > skb.fragMaxSize)) {
     if ((!skb.ignoreDf && len > mtu) || (skb.fragMaxSize !== undefined && skb.fragMaxSize > mtu)) {

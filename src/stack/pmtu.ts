@@ -41,8 +41,14 @@ export function cachedPmtu(host: Host, dst: Ipv6Address): { readonly mtu: number
   return e;
 }
 
+/** Whether any Packet Too Big was taken: without one every path MTU is the device's (the per-packet fast path). */
+export function hasLearnedPmtu(host: Host): boolean {
+  return (caches.get(host)?.size ?? 0) > 0;
+}
+
 /** ip6_mtu of the route a local packet takes: the device's MTU, or less when a Packet Too Big said so. */
 export function pathMtu(host: Host, dst: Ipv6Address, dev: NetDevice): number {
+  if (!hasLearnedPmtu(host)) return dev.mtu;
   const learned = cachedPmtu(host, dst);
   return learned ? Math.min(learned.mtu, dev.mtu) : dev.mtu;
 }
@@ -68,5 +74,13 @@ export function xfrmPathMtu(host: Host, bundle: readonly XfrmSecPathEntry[]): nu
   return xfrmBundleMtu(
     bundle.map((e) => e.state),
     routeMtu,
+  );
+}
+
+/** The least a bundle's MTU can be (every route carries 1280 bytes): packets within it need no route lookup. */
+export function xfrmPathMtuFloor(bundle: readonly XfrmSecPathEntry[]): number {
+  return xfrmBundleMtu(
+    bundle.map((e) => e.state),
+    IPV6_MIN_MTU,
   );
 }

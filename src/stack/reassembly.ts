@@ -127,6 +127,9 @@ export function ipv6FragRcv(host: Host, dev: NetDevice, skb: Skb, fragHeaderOffs
  * router sends it on cut as it came.
  */
 export function nfCtFrag6Gather(host: Host, dev: NetDevice, skb: Skb): DefragResult | undefined {
+  // Most packets name an upper protocol straight away: no header chain to walk.
+  const first = skb.bytes[6];
+  if (first !== IPPROTO.HOPOPTS && first !== IPPROTO.ROUTING && first !== IPPROTO.FRAGMENT && first !== IPPROTO.DSTOPTS) return undefined;
   const chain = walkExtensionHeaders(skb.bytes);
   if (!chain.ok) return undefined;
   const headers = chain.value.headers;

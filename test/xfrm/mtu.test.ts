@@ -4,6 +4,7 @@
  * router refused a forwarded 1496-byte packet with "packet too big, mtu 1422", and the sender cut
  * its inner packets to 1368 bytes of data ((1422 - 48) & ~7), each ESP packet then 1500 bytes.
  */
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { xfrmBundleMtu, xfrmStateMtu } from '../../src/xfrm/mtu.js';
 import { validateState, type XfrmStateInit } from '../../src/xfrm/state.js';
@@ -45,6 +46,21 @@ describe('the MTU in front of an SA', () => {
     const x = esp('tunnel', { aead: { name: 'rfc4106(gcm(aes))', key: new Uint8Array(20), icvBits: 128 } });
     // header 8 + 8 (IV) + 40, ICV 16: ((1500 - 56 - 16) & ~3) - 2
     expect(xfrmStateMtu(x, 1500)).toBe(1426);
+  });
+
+  test('a larger route MTU never gives a smaller bundle MTU (so the bundle MTU at 1280 is a floor for every route)', () => {
+    const bundles = [[esp('tunnel')], [esp('transport'), esp('tunnel')], [esp('transport')]];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1280, max: 65535 }),
+        fc.integer({ min: 0, max: 2000 }),
+        fc.integer({ min: 0, max: 2 }),
+        (m, more, i) => {
+          const states = bundles[i]!;
+          expect(xfrmBundleMtu(states, m + more)).toBeGreaterThanOrEqual(xfrmBundleMtu(states, m));
+        },
+      ),
+    );
   });
 
   test('a bundle: each SA under the one outside it, never above the route', () => {
