@@ -5,7 +5,7 @@ import { pseudoHeaderSum, upperLayerChecksum } from '../wire/checksum.js';
 import { emitEthernet } from '../wire/ethernet.js';
 import { buildIpv6Packet, IPV6_DST, IPV6_HEADER_LENGTH, IPV6_SRC, readIpv6 } from '../wire/ipv6.js';
 import { formatIpv6Address, type Ipv6Address } from '../wire/ipv6-address.js';
-import { ETHERTYPE_IPV6 } from '../wire/proto.js';
+import { ETHERTYPE_IPV6, IPPROTO } from '../wire/proto.js';
 import { printPacket } from '../wire/tcpdump/index.js';
 import type { XfrmTransformResult } from '../xfrm/output.js';
 import { isMulticast, selectSourceAddress } from './addrconf.js';
@@ -163,7 +163,9 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
     outDev: rt.dev.name,
     mark,
     secPath: [],
-    ignoreDf: true,
+    // TCP goes out through ip6_xmit, which never lets IPv6 fragment a segment (its MSS is meant to
+    // keep it under the path MTU); datagrams (ip6_append_data) may be cut.
+    ...(req.nextHeader === IPPROTO.TCP ? {} : { ignoreDf: true }),
     ...(req.kernelInternal || req.ndisc ? {} : { processContext: true }),
     ...(req.checksumOffload
       ? { csumPartial: { nextHeader: req.nextHeader, offset: IPV6_HEADER_LENGTH + req.checksumOffload.offset } }
@@ -242,6 +244,10 @@ export function transformAndResend(host: Host, skb: Skb, transform: (bytes: Uint
     const mtu = xfrmPathMtu(host, skb.bundle!);
     if (skb.bytes.length > mtu) {
       const whole = skb.csumPartial ? { ...skb, bytes: completeChecksum(skb.bytes, skb.csumPartial) } : skb;
+      if (!skb.ignoreDf && skb.inDev === undefined) {
+        tcpTooBig(host, skb, mtu);
+        return;
+      }
       if (!skb.ignoreDf) {
         ip6FragmentTooBig(host, skb, mtu, `bundle mtu ${mtu} (tunnel spi 0x${first.spi.toString(16).padStart(8, '0')})`);
         return;
@@ -251,6 +257,20 @@ export function transformAndResend(host: Host, skb: Skb, transform: (bytes: Uint
     }
   }
   transformOne(host, skb, transform);
+}
+
+/**
+ * A local TCP segment past the MTU: the kernel sizes segments by the path MTU of the dst (the
+ * xfrm bundle's included, tcp_sync_mss) and shrinks them after a Packet Too Big
+ * (tcp_v6_mtu_reduced); the model's MSS follows the device only, so this is refused as not
+ * modelled rather than fragmented.
+ */
+function tcpTooBig(host: Host, skb: Skb, mtu: number): void {
+  host.drop(
+    skb,
+    'TCP_PMTU_NOT_MODELLED',
+    `TCP segment of ${skb.bytes.length} bytes past mtu ${mtu}: TCP's path MTU (MSS from the route and the xfrm bundle) is not modelled`,
+  );
 }
 
 function transformOne(host: Host, skb: Skb, transform: (bytes: Uint8Array, mark: number) => XfrmTransformResult): void {
@@ -351,6 +371,10 @@ export function finishOutput(host: Host, skb: Skb, dev: NetDevice, nexthop: Ipv6
   const mtu = dev.kind === 'loopback' || !hasLearnedPmtu(host) ? dev.mtu : pathMtu(host, readIpv6(skb.bytes).dst, dev);
   const len = skb.bytes.length;
   if (len > mtu || (skb.fragMaxSize !== undefined && len > skb.fragMaxSize)) {
+    if (!skb.ignoreDf && skb.inDev === undefined) {
+      tcpTooBig(host, skb, mtu);
+      return;
+    }
     if ((!skb.ignoreDf && len > mtu) || (skb.fragMaxSize !== undefined && skb.fragMaxSize > mtu)) {
       ip6FragmentTooBig(host, skb, mtu, `mtu ${mtu} of ${dev.name}`);
       return;
