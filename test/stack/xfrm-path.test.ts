@@ -203,4 +203,3 @@ describe('TCP and the path MTU', () => {
     expect(a.counter('TCP_PMTU_NOT_MODELLED')).toBeGreaterThan(0);
   });
 });
-
