@@ -242,7 +242,7 @@ function ip6InputFinish(host: Host, dev: NetDevice, inp: Skb): void {
       // under the rebuilt MAC header, so `tcpdump -i DEV` on this host sees it a second time. The
       // gro cell is polled after the frames already queued on the device (the next fragment of
       // a burst is decrypted before the first one's inner packet is seen).
-      host.world.clock.schedule(0, () => {
+      const groCell = () => {
         if (inp.macHeader) {
           const frame = new Uint8Array(inp.macHeader.length + res.bytes.length);
           frame.set(inp.macHeader);
@@ -250,7 +250,11 @@ function ip6InputFinish(host: Host, dev: NetDevice, inp: Skb): void {
           dev.tap(host.world.clock.nowUs, frame, 'in');
         }
         ip6Rcv(host, dev, inner);
-      });
+      };
+      // With nothing else due now the cell would be polled next anyway: no need to queue it.
+      const clock = host.world.clock;
+      if (clock.nextDueUs() === clock.nowUs) clock.schedule(0, groCell);
+      else groCell();
       return;
     }
     case IPPROTO.NONE:
