@@ -5,6 +5,7 @@ import { isMulticast, selectSourceAddress } from '../stack/addrconf.js';
 import { METRIC_USER, prefixMatches, REJECT_ERRNO, type Route, type RouteType, RT_TABLE_LOCAL, RT_TABLE_MAIN } from '../stack/fib.js';
 import type { Host } from '../stack/host.js';
 import { routeOutput } from '../stack/ip6-output.js';
+import { cachedPmtu } from '../stack/pmtu.js';
 import { bytesEqual } from '../wire/hex.js';
 import { formatIpv6Address, type Ipv6Address } from '../wire/ipv6-address.js';
 import { type CommandResult, failure, notModelled, result } from './command.js';
@@ -470,6 +471,9 @@ function routeGet(args: readonly string[], ctx: IpContext): CommandResult {
   if (src) s += `src ${formatIpv6Address(src)} `;
   // The reply describes the dst entry, which carries no RTNH_F_LINKDOWN (errors.console.log).
   s += `metric ${r.metric} `;
+  // A route exception (rt6_fill_node): what Packet Too Big taught, and the seconds it has left.
+  const learned = r.type === 'unicast' ? cachedPmtu(ctx.host, dst) : undefined;
+  if (learned) s += `expires ${Math.floor((learned.expiresUs - ctx.host.world.clock.nowUs) / 1_000_000)}sec mtu ${learned.mtu} `;
   return result(`${s}pref medium\n`, warnings);
 }
 

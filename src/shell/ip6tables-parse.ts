@@ -406,6 +406,32 @@ function markExtension(): Extension {
   return ext;
 }
 
+/** xt_length (libxt_length.c): `--length [!] MIN[:MAX]`, the packet's length with its IPv6 header. */
+function lengthExtension(): Extension {
+  let value: Match | undefined;
+  const ext: Extension = {
+    name: 'length',
+    isTarget: false,
+    seen: new Set(),
+    options: [{ name: 'length', hasArg: true, invert: true }],
+    parse(opt, arg, invert) {
+      once(ext, opt);
+      const m = /^(\d*)(?::(\d*))?$/.exec(arg);
+      const min = m?.[1] ? Number(m[1]) : 0;
+      const max = m && m[2] !== undefined ? (m[2] ? Number(m[2]) : 0xffff) : min;
+      // xtables_parse_interval's messages for a malformed range are not reproduced.
+      if (!m || (m[1] === '' && m[2] === undefined) || min > 0xffff || max > 0xffff || min > max)
+        throw new NotModelled(`ip6tables -m length --length ${arg}`);
+      value = { kind: 'length', min, max, ...(invert ? { invert } : {}) };
+    },
+    finish() {
+      if (!value) throw new ParamError('length: option "--length" must be specified\n');
+      return value;
+    },
+  };
+  return ext;
+}
+
 function commentExtension(): Extension {
   let value: string | undefined;
   const ext: Extension = {
@@ -788,6 +814,8 @@ function loadMatch(name: string): Extension {
       return markExtension();
     case 'comment':
       return commentExtension();
+    case 'length':
+      return lengthExtension();
     case 'policy':
       return policyExtension();
     case 'esp':

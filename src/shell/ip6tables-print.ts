@@ -255,6 +255,8 @@ function listMatch(m: Match, numeric: boolean): string {
       if (m.hdrres) s += ' reserved';
       return s;
     }
+    case 'length':
+      return ` length ${m.invert ? '!' : ''}${m.min === m.max ? m.min : `${m.min}:${m.max}`}`;
     case 'policy': {
       let s = ` policy match${policyFlags('', m)}`;
       m.elements.forEach((e, i) => {
@@ -311,6 +313,8 @@ function saveMatch(m: Match): string {
       if (m.hdrres) s += ' --ahres';
       return s;
     }
+    case 'length':
+      return ` -m length${inv(m.invert)} --length ${m.min === m.max ? m.min : `${m.min}:${m.max}`}`;
     case 'policy': {
       let s = ` -m policy${policyFlags('--', m)}`;
       m.elements.forEach((e, i) => {

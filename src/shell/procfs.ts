@@ -254,32 +254,13 @@ export function writeSysctl(f: ModelledSysctl, text: string, host: Host): Errno 
 
 /**
  * /proc/net/snmp6's names in Linux 6.1 (oracle "cat-snmp6") that the model either raises or that
- * stay zero because what raises them is not modelled (reassembly, fragments, UDP-Lite, MLD
+ * stay zero because what raises them is not modelled (UDP-Lite, MLD
  * queries, redirects, router advertisements sent, socket memory pressure). Counters the kernel
  * raises in ordinary traffic but the model does not keep (octets, Ip6InNoECTPkts, MLDv2 reports
  * sent, Icmp6OutRateLimitHost) are left out, so a script grepping them finds nothing rather than a wrong 0.
  */
 const SNMP6_LAYOUT: readonly (readonly [section: 'ip' | 'icmp' | 'udp' | 'udplite', names: readonly string[]])[] = [
-  [
-    'ip',
-    [
-      ...SNMP6_IP.slice(0, SNMP6_IP.indexOf('Ip6OutNoRoutes') + 1),
-      'Ip6ReasmTimeout',
-      'Ip6ReasmReqds',
-      'Ip6ReasmOKs',
-      'Ip6ReasmFails',
-      'Ip6FragOKs',
-      'Ip6FragFails',
-      'Ip6FragCreates',
-      'Ip6InMcastPkts',
-      'Ip6OutMcastPkts',
-      'Ip6InBcastOctets',
-      'Ip6OutBcastOctets',
-      'Ip6InECT1Pkts',
-      'Ip6InECT0Pkts',
-      'Ip6InCEPkts',
-    ],
-  ],
+  ['ip', [...SNMP6_IP, 'Ip6InBcastOctets', 'Ip6OutBcastOctets', 'Ip6InECT1Pkts', 'Ip6InECT0Pkts', 'Ip6InCEPkts']],
   [
     'icmp',
     [

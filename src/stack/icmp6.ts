@@ -12,6 +12,7 @@ import type { Host } from './host.js';
 import { ip6SendLocal, routeOutput } from './ip6-output.js';
 import { ndiscRcv } from './ndisc.js';
 import type { NetDevice } from './netdev.js';
+import { updatePmtu } from './pmtu.js';
 import { ICMP6_IN_COUNTER } from './snmp6.js';
 import { tcpV6Err } from './tcp.js';
 import type { Skb } from './types.js';
@@ -104,7 +105,10 @@ export function icmpv6SendError(host: Host, orig: Skb, type: 1 | 2 | 3 | 4, code
   if (isMulticast(ip.dst) && !(type === 2 || (type === 4 && code === 2))) return;
   if (isUnspecified(ip.src) || isMulticast(ip.src)) return;
   const chain = walkExtensionHeaders(orig.bytes);
-  if (chain.ok && chain.value.upperProtocol === IPPROTO.ICMPV6 && !chain.value.fragmented) {
+  // RFC 8200 4.5: a fragment (offset or M flag set) is never taken for an ICMPv6 error.
+  const fh = chain.ok ? chain.value.headers.find((h) => h.type === IPPROTO.FRAGMENT) : undefined;
+  const isFragment = fh !== undefined && (orig.bytes[fh.offset + 2]! | orig.bytes[fh.offset + 3]!) !== 0;
+  if (chain.ok && chain.value.upperProtocol === IPPROTO.ICMPV6 && !isFragment) {
     const t = orig.bytes[chain.value.upperOffset];
     // is_ineligible: never an error about an error (or about an ICMPv6 header we cannot read).
     if (t === undefined || t < 128) return;
@@ -196,15 +200,25 @@ export function icmpv6Rcv(host: Host, dev: NetDevice, skb: Skb, ip: Ipv6Repr, of
     case 'param-problem': {
       // icmpv6_notify: the error goes to the socket that sent the invoking packet.
       const inv = msg.invoking;
+      if (msg.kind === 'packet-too-big' && inv.length >= 40) {
+        // The protocol's err handler (icmpv6_err, esp6_err, udpv6_err...) updates the route's PMTU.
+        const about = readIpv6(inv).dst;
+        const rt = routeOutput(host, about);
+        host.trace(skb.id, { kind: 'route', result: updatePmtu(host, about, rt.ok ? rt.dev : undefined, msg.mtu) });
+      }
       // udpv6_err / tcp_v6_err: the socket that sent the invoking datagram or segment.
       const conv = icmpv6ErrConvert(msg.type, msg.code);
       if (udpv6Err(host, inv, msg.type, msg.code) || tcpV6Err(host, inv, msg.type, conv.errno)) {
         host.trace(skb.id, { kind: 'delivered', to: `${inv[6] === IPPROTO.UDP ? 'udp' : 'tcp'} socket (icmp6 ${ERROR_NAMES[msg.type]})` });
         return;
       }
-      if (inv.length >= 48 && inv[6] === IPPROTO.ICMPV6 && inv[40] === 128) {
-        const id = (inv[44]! << 8) | inv[45]!;
-        const seq = (inv[46]! << 8) | inv[47]!;
+      // The echo request quoted may sit behind extension headers (a first fragment's Fragment header).
+      const invChain = walkExtensionHeaders(inv);
+      const echoAt =
+        invChain.ok && invChain.value.upperProtocol === IPPROTO.ICMPV6 && !invChain.value.fragmented ? invChain.value.upperOffset : -1;
+      if (echoAt >= 0 && inv.length >= echoAt + 8 && inv[echoAt] === 128) {
+        const id = (inv[echoAt + 4]! << 8) | inv[echoAt + 5]!;
+        const seq = (inv[echoAt + 6]! << 8) | inv[echoAt + 7]!;
         for (const s of host.pingSockets) {
           if (
             s.receiveError(

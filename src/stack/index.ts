@@ -18,6 +18,7 @@ export { VirtualClock } from './clock.js';
 export { Fib, METRIC_ADDRCONF, METRIC_USER, REJECT_ERRNO, type Route, type RouteType, RT_TABLE_LOCAL, RT_TABLE_MAIN } from './fib.js';
 export { type DevConfKey, Host } from './host.js';
 export { icmpv6SendError } from './icmp6.js';
+export { fragmentPacket, IPV6_MIN_MTU, selectIdent } from './ip6-fragment.js';
 export { injectFrame } from './ip6-input.js';
 export { autoFlowLabel, ip6SendLocal, type OutputRequest, type OutputRoute, routeOutput } from './ip6-output.js';
 export { ND_PARMS, type Neighbour, type NeighTable, type NudState, neighTable } from './neighbour.js';
@@ -32,6 +33,8 @@ export {
   ping,
   pingPayload,
 } from './ping.js';
+export { cachedPmtu, MTU_EXPIRES_US, pathMtu } from './pmtu.js';
+export { fragQueueCount, IP6FRAG_TIME_US } from './reassembly.js';
 export { SNMP6_ICMP, SNMP6_IP, SNMP6_UDP, type Snmp6Counter } from './snmp6.js';
 export {
   SNMP_TCP,

@@ -47,7 +47,8 @@ export function ip6Forward(host: Host, inDev: NetDevice, skb: Skb, ip: Ipv6Repr,
     return;
   }
   if (decision.kind !== 'no-policy') host.trace(skb.id, { kind: 'xfrm', seam: 'out', detail: decision.detail });
-  if (skb.bytes.length > outDev.mtu && decision.kind !== 'bundle') {
+  // ip6_dst_mtu_maybe_forward: the device's MTU, not the xfrm bundle's nor a learned path MTU.
+  if (ip6PktTooBig(skb, outDev.mtu)) {
     icmpv6SendError(host, skb, 2, 0, outDev.mtu);
     host.count('Ip6InTooBigErrors');
     host.drop(skb, 'Ip6FragFails', `packet of ${skb.bytes.length} bytes exceeds mtu ${outDev.mtu} of ${outDev.name}`);
@@ -72,4 +73,11 @@ export function ip6Forward(host: Host, inDev: NetDevice, skb: Skb, ip: Ipv6Repr,
     return;
   }
   finishOutput(host, post, outDev, route.via ?? ip.dst);
+}
+
+/** ip6_pkt_too_big: longer than the MTU, unless conntrack reassembled it from fragments that each fit. */
+function ip6PktTooBig(skb: Skb, mtu: number): boolean {
+  if (skb.bytes.length <= mtu) return false;
+  if (skb.fragMaxSize !== undefined && skb.fragMaxSize > mtu) return true;
+  return !skb.ignoreDf;
 }

@@ -3,7 +3,7 @@
 import { parseEthernet } from '../wire/ethernet.js';
 import { walkExtensionHeaders } from '../wire/ext-headers.js';
 import { bytesEqual } from '../wire/hex.js';
-import { type Ipv6Repr, parseIpv6 } from '../wire/ipv6.js';
+import { IPV6_NEXT_HEADER, type Ipv6Repr, parseIpv6 } from '../wire/ipv6.js';
 import { formatIpv6Address } from '../wire/ipv6-address.js';
 import { ETHERTYPE_IPV6, IPPROTO } from '../wire/proto.js';
 import { addrScope, isLoopback, isMember, isMulticast } from './addrconf.js';
@@ -13,6 +13,7 @@ import { icmpv6Rcv, icmpv6SendError } from './icmp6.js';
 import { ip6Forward } from './ip6-forward.js';
 import { runHook } from './ip6-output.js';
 import type { NetDevice } from './netdev.js';
+import { ipv6FragRcv, nfCtFrag6Gather } from './reassembly.js';
 import { tcpV6Rcv } from './tcp.js';
 import type { Skb } from './types.js';
 import { udpv6Rcv } from './udp.js';
@@ -129,7 +130,14 @@ export function ip6Rcv(host: Host, dev: NetDevice, skb: Skb, pktType: PktType = 
 
 /** PREROUTING, then ip6_rcv_finish: the input route decides local delivery, forwarding, or an error. */
 export function ip6RcvPrerouting(host: Host, dev: NetDevice, skb: Skb, pktType: PktType = 'host'): void {
-  const pre = runHook(host, 'PREROUTING', skb);
+  let whole = skb;
+  if (host.netfilter.conntrackEnabled) {
+    // nf_defrag_ipv6 hooks in before raw and conntrack: the rules see the reassembled packet.
+    const d = nfCtFrag6Gather(host, dev, skb);
+    if (d?.kind === 'queued' || d?.kind === 'dropped') return;
+    if (d?.kind === 'reassembled') whole = d.skb;
+  }
+  const pre = runHook(host, 'PREROUTING', whole);
   if (!pre) return;
   const ip = parseIpv6(pre.bytes);
   if (!ip.ok) {
@@ -189,6 +197,11 @@ export function ip6RcvPrerouting(host: Host, dev: NetDevice, skb: Skb, pktType: 
 export function ip6Input(host: Host, dev: NetDevice, skb: Skb, _ip: Ipv6Repr): void {
   const inp = runHook(host, 'INPUT', skb);
   if (!inp) return;
+  ip6InputFinish(host, dev, inp);
+}
+
+/** ip6_input_finish: the extension headers, the Fragment header's reassembly, then the upper protocol (a reassembled packet comes back here, without INPUT again). */
+function ip6InputFinish(host: Host, dev: NetDevice, inp: Skb): void {
   const ip = parseIpv6(inp.bytes);
   if (!ip.ok) {
     host.drop(inp, 'Ip6InHdrErrors', ip.error.detail);
@@ -201,8 +214,11 @@ export function ip6Input(host: Host, dev: NetDevice, skb: Skb, _ip: Ipv6Repr): v
     return;
   }
   const { upperProtocol: proto, upperOffset: off, nextHeaderOffset } = chain.value;
-  if (chain.value.fragmented) {
-    host.drop(inp, 'Ip6ReasmReqds', 'a fragment: reassembly is not modelled yet');
+  const fragAt = chain.value.headers.findIndex((h) => h.type === IPPROTO.FRAGMENT);
+  if (fragAt >= 0) {
+    const headers = chain.value.headers;
+    const r = ipv6FragRcv(host, dev, inp, headers[fragAt]!.offset, fragAt === 0 ? IPV6_NEXT_HEADER : headers[fragAt - 1]!.offset);
+    if (r.kind === 'reassembled') ip6InputFinish(host, dev, r.skb);
     return;
   }
   // The in check's flow uses the local route's device, lo (kernel-semantics 1.3).
@@ -224,14 +240,22 @@ export function ip6Input(host: Host, dev: NetDevice, skb: Skb, _ip: Ipv6Repr): v
         return;
       }
       // Tunnel mode: the inner packet is received again on the same device (gro_cells_receive),
-      // under the rebuilt MAC header, so `tcpdump -i DEV` on this host sees it a second time.
-      if (inp.macHeader) {
-        const frame = new Uint8Array(inp.macHeader.length + res.bytes.length);
-        frame.set(inp.macHeader);
-        frame.set(res.bytes, inp.macHeader.length);
-        dev.tap(host.world.clock.nowUs, frame, 'in');
-      }
-      ip6Rcv(host, dev, inner);
+      // under the rebuilt MAC header, so `tcpdump -i DEV` on this host sees it a second time. The
+      // gro cell is polled after the frames already queued on the device (the next fragment of
+      // a burst is decrypted before the first one's inner packet is seen).
+      const groCell = () => {
+        if (inp.macHeader) {
+          const frame = new Uint8Array(inp.macHeader.length + res.bytes.length);
+          frame.set(inp.macHeader);
+          frame.set(res.bytes, inp.macHeader.length);
+          dev.tap(host.world.clock.nowUs, frame, 'in');
+        }
+        ip6Rcv(host, dev, inner);
+      };
+      // With nothing else due now the cell would be polled next anyway: no need to queue it.
+      const clock = host.world.clock;
+      if (clock.nextDueUs() === clock.nowUs) clock.schedule(0, groCell);
+      else groCell();
       return;
     }
     case IPPROTO.NONE:

@@ -5,16 +5,18 @@ import { pseudoHeaderSum, upperLayerChecksum } from '../wire/checksum.js';
 import { emitEthernet } from '../wire/ethernet.js';
 import { buildIpv6Packet, IPV6_DST, IPV6_HEADER_LENGTH, IPV6_SRC, readIpv6 } from '../wire/ipv6.js';
 import { formatIpv6Address, type Ipv6Address } from '../wire/ipv6-address.js';
-import { ETHERTYPE_IPV6 } from '../wire/proto.js';
+import { ETHERTYPE_IPV6, IPPROTO } from '../wire/proto.js';
 import { printPacket } from '../wire/tcpdump/index.js';
 import type { XfrmTransformResult } from '../xfrm/output.js';
 import { isMulticast, selectSourceAddress } from './addrconf.js';
 import { REJECT_ERRNO, type Route } from './fib.js';
 import type { Host } from './host.js';
 import { icmpv6SendError } from './icmp6.js';
+import { IPV6_MIN_MTU, ip6Fragment, ip6FragmentTooBig } from './ip6-fragment.js';
 import { neighOutput } from './neighbour.js';
 import type { NetDevice } from './netdev.js';
 import type { Hook } from './netfilter/types.js';
+import { hasLearnedPmtu, pathMtu, xfrmPathMtu, xfrmPathMtuFloor } from './pmtu.js';
 import { ICMP6_OUT_COUNTER } from './snmp6.js';
 import { nfSendReset6 } from './tcp.js';
 import type { SendResult, Skb } from './types.js';
@@ -165,6 +167,10 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
     outDev: rt.dev.name,
     mark,
     secPath: [],
+    // TCP goes out through ip6_xmit, which never lets IPv6 fragment a segment (its MSS is meant to
+    // keep it under the path MTU); datagrams (ip6_append_data) may be cut.
+    ...(req.nextHeader === IPPROTO.TCP ? {} : { ignoreDf: true }),
+    ...(req.kernelInternal || req.ndisc ? {} : { processContext: true }),
     ...(req.checksumOffload
       ? { csumPartial: { nextHeader: req.nextHeader, offset: IPV6_HEADER_LENGTH + req.checksumOffload.offset } }
       : {}),
@@ -238,6 +244,43 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
  * (without the conntrack entry, nf_reset_ct) and is routed by its own (outer) destination.
  */
 export function transformAndResend(host: Host, skb: Skb, transform: (bytes: Uint8Array, mark: number) => XfrmTransformResult): void {
+  const first = skb.bundle?.[0];
+  if (first?.mode === 'tunnel' && skb.bytes.length > xfrmPathMtuFloor(skb.bundle!)) {
+    // __xfrm6_output: before a tunnel SA the packet must fit the bundle's MTU; a local one is cut
+    // there and each fragment is encapsulated on its own, a forwarded one is refused.
+    const mtu = xfrmPathMtu(host, skb.bundle!);
+    if (skb.bytes.length > mtu) {
+      const whole = skb.csumPartial ? { ...skb, bytes: completeChecksum(skb.bytes, skb.csumPartial) } : skb;
+      if (!skb.ignoreDf && skb.inDev === undefined) {
+        tcpTooBig(host, skb, mtu);
+        return;
+      }
+      if (!skb.ignoreDf) {
+        ip6FragmentTooBig(host, skb, mtu, `bundle mtu ${mtu} (tunnel spi 0x${first.spi.toString(16).padStart(8, '0')})`);
+        return;
+      }
+      ip6Fragment(host, whole, mtu, (frag) => transformOne(host, frag, transform));
+      return;
+    }
+  }
+  transformOne(host, skb, transform);
+}
+
+/**
+ * A local TCP segment past the MTU: the kernel sizes segments by the path MTU of the dst (the
+ * xfrm bundle's included, tcp_sync_mss) and shrinks them after a Packet Too Big
+ * (tcp_v6_mtu_reduced); the model's MSS follows the device only, so this is refused as not
+ * modelled rather than fragmented.
+ */
+function tcpTooBig(host: Host, skb: Skb, mtu: number): void {
+  host.drop(
+    skb,
+    'TCP_PMTU_NOT_MODELLED',
+    `TCP segment of ${skb.bytes.length} bytes past mtu ${mtu}: TCP's path MTU (MSS from the route and the xfrm bundle) is not modelled`,
+  );
+}
+
+function transformOne(host: Host, skb: Skb, transform: (bytes: Uint8Array, mark: number) => XfrmTransformResult): void {
   // xfrm_output: skb_checksum_help before the bytes are protected.
   const res = transform(skb.csumPartial ? completeChecksum(skb.bytes, skb.csumPartial) : skb.bytes, skb.mark);
   if (res.kind === 'drop') {
@@ -250,7 +293,16 @@ export function transformAndResend(host: Host, skb: Skb, transform: (bytes: Uint
     const id = i === 0 ? skb.id : host.world.trace.newPacketId();
     if (i > 0) host.trace(id, { kind: 'created', summary: `(fragment ${i + 1} of the transformed packet #${skb.id})` });
     // The SAs' output marks are on the transformed packet (xfrm_output_one sets skb->mark).
-    const next: Skb = { id, bytes, mark: res.mark, secPath: skb.secPath, outDev: skb.outDev, ct: undefined };
+    const next: Skb = {
+      id,
+      bytes,
+      mark: res.mark,
+      secPath: skb.secPath,
+      outDev: skb.outDev,
+      ct: undefined,
+      ...(skb.ignoreDf ? { ignoreDf: true } : {}),
+      ...(skb.processContext ? { processContext: true } : {}),
+    };
     const dst = readIpv6(bytes).dst;
     const rt = routeOutput(host, dst);
     if (!rt.ok) {
@@ -325,16 +377,31 @@ export function runHook(host: Host, hook: Hook, skb: Skb, note?: string): Skb | 
   return undefined;
 }
 
-/** ip6_finish_output: the MTU (local packets larger than it would be fragmented, which is not modelled) and the neighbour. */
+/**
+ * ip6_finish_output: a packet larger than the route's MTU (or than the largest fragment a
+ * reassembled packet came in) goes through ip6_fragment, each fragment then on to the neighbour.
+ */
 export function finishOutput(host: Host, skb: Skb, dev: NetDevice, nexthop: Ipv6Address, dstMac?: Uint8Array): void {
-  if (skb.bytes.length > dev.mtu) {
-    host.drop(
-      skb,
-      'FRAG_NOT_MODELLED',
-      `packet of ${skb.bytes.length} bytes exceeds mtu ${dev.mtu} of ${dev.name}: the kernel would fragment it; fragmentation is not modelled yet`,
-    );
+  const mtu = dev.kind === 'loopback' || !hasLearnedPmtu(host) ? dev.mtu : pathMtu(host, readIpv6(skb.bytes).dst, dev);
+  const len = skb.bytes.length;
+  if (len > mtu || (skb.fragMaxSize !== undefined && len > skb.fragMaxSize)) {
+    if (!skb.ignoreDf && skb.inDev === undefined) {
+      tcpTooBig(host, skb, mtu);
+      return;
+    }
+    if ((!skb.ignoreDf && len > mtu) || (skb.fragMaxSize !== undefined && skb.fragMaxSize > mtu)) {
+      ip6FragmentTooBig(host, skb, mtu, `mtu ${mtu} of ${dev.name}`);
+      return;
+    }
+    const cutTo = skb.fragMaxSize !== undefined ? Math.max(skb.fragMaxSize, IPV6_MIN_MTU) : mtu;
+    const whole = skb.csumPartial ? { ...skb, bytes: completeChecksum(skb.bytes, skb.csumPartial) } : skb;
+    ip6Fragment(host, whole, cutTo, (frag) => neighOrXmit(host, frag, dev, nexthop, dstMac));
     return;
   }
+  neighOrXmit(host, skb, dev, nexthop, dstMac);
+}
+
+function neighOrXmit(host: Host, skb: Skb, dev: NetDevice, nexthop: Ipv6Address, dstMac?: Uint8Array): void {
   if (dstMac) {
     devXmit(host, dev, skb, dstMac);
     return;

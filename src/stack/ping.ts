@@ -8,6 +8,7 @@ import { IPPROTO } from '../wire/proto.js';
 import { selectSourceAddress } from './addrconf.js';
 import type { Host } from './host.js';
 import { ip6SendLocal, routeOutput } from './ip6-output.js';
+import { pathMtu } from './pmtu.js';
 
 /** ping's default payload: 56 bytes (a 16-byte struct timeval, then the fill pattern). */
 export const PING_DEFAULT_SIZE = 56;
@@ -49,7 +50,9 @@ export type PingEvent =
       readonly code: number;
       readonly text: string;
     }
-  | { readonly kind: 'send-error'; readonly seq: number; readonly errno: Errno };
+  | { readonly kind: 'send-error'; readonly seq: number; readonly errno: Errno }
+  /** ipv6_local_error(EMSGSIZE): with IPV6_PMTUDISC_DO the echo did not fit the path MTU and was not sent. */
+  | { readonly kind: 'local-error'; readonly seq: number; readonly mtu: number };
 
 /** The payload: the send time as struct timeval (little-endian, x86-64), then bytes i at offset i. */
 export function pingPayload(size: number, timeUs: number): Uint8Array {
@@ -85,6 +88,8 @@ export interface PingOptions {
    * (ping_get_port: 1, 2, 3 ... across namespaces).
    */
   readonly socket?: 'raw' | 'dgram';
+  /** `-M do` (IPV6_PMTUDISC_DO): an echo past the path MTU is refused instead of fragmented. */
+  readonly dontFrag?: boolean;
 }
 
 /** A raw ICMPv6 socket that sees echo replies with its identifier and the errors about its requests. */
@@ -109,6 +114,16 @@ export class PingSocket {
     const data = pingPayload(opts.size ?? PING_DEFAULT_SIZE, now);
     const id = this.id;
     this.sentAt.set(seq, now);
+    if (opts.dontFrag) {
+      // __ip6_append_data: with DO the datagram may not exceed the route's MTU (dst_mtu, what a
+      // Packet Too Big taught included); the error is queued to the socket, nothing is counted.
+      const rt = routeOutput(this.host, this.dst, opts.oif);
+      const mtu = rt.ok ? pathMtu(this.host, this.dst, rt.dev) : 0;
+      if (rt.ok && 40 + 8 + data.length > mtu) {
+        this.events.push({ kind: 'local-error', seq, mtu });
+        return false;
+      }
+    }
     const r = ip6SendLocal(this.host, {
       dst: this.dst,
       ...(opts.src ? { src: opts.src } : {}),
@@ -204,6 +219,7 @@ export function ping(host: Host, dst: Ipv6Address, opts: PingOptions = {}): Ping
           `${e.bytes} bytes from ${e.from}: icmp_seq=${e.seq} ttl=${e.hopLimit} time=${((e.timeUs - (sock.sentAt.get(e.seq) ?? e.timeUs)) / 1000).toFixed(3)} ms`,
         );
       else if (e.kind === 'error') lines.push(`From ${e.from} icmp_seq=${e.seq} ${e.text}`);
+      else if (e.kind === 'local-error') lines.push(`ping: local error: message too long, mtu: ${e.mtu}`);
       else lines.push(`ping: sendmsg: ${ERRNO_TEXT[e.errno]}`);
     }
   };
@@ -223,7 +239,7 @@ export function ping(host: Host, dst: Ipv6Address, opts: PingOptions = {}): Ping
   flush();
   sock.close();
   const received = sock.events.filter((e) => e.kind === 'reply').length;
-  const errors = sock.events.filter((e) => e.kind === 'error').length;
+  const errors = sock.events.filter((e) => e.kind === 'error' || e.kind === 'local-error').length;
   const loss = transmitted === 0 ? 0 : Math.round((100 * (transmitted - received)) / transmitted);
   lines.push('', `--- ${dstText} ping statistics ---`);
   lines.push(`${transmitted} packets transmitted, ${received} received,${errors ? ` +${errors} errors,` : ''} ${loss}% packet loss`);

@@ -14,7 +14,13 @@ export const SNMP6_IP = [
   'Ip6OutRequests',
   'Ip6OutDiscards',
   'Ip6OutNoRoutes',
+  'Ip6ReasmTimeout',
+  'Ip6ReasmReqds',
+  'Ip6ReasmOKs',
+  'Ip6ReasmFails',
+  'Ip6FragOKs',
   'Ip6FragFails',
+  'Ip6FragCreates',
   'Ip6InMcastPkts',
   'Ip6OutMcastPkts',
 ] as const;

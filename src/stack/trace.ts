@@ -99,6 +99,8 @@ function renderStep(e: TraceEvent): string {
       return col('bridge', s.detail);
     case 'queued':
       return col('queued', s.detail);
+    case 'frag':
+      return col('frag', s.detail);
     case 'delivered':
       return col('delivered', s.to);
     case 'consumed':

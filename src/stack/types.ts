@@ -17,6 +17,12 @@ export interface Skb extends NfPacket {
    * pseudo-header sum; veth carries the skb as it is, so the receiver and a forwarder trust it.
    */
   readonly csumPartial?: { readonly nextHeader: number; readonly offset: number };
+  /** skb->ignore_df: sent by a local socket that lets the stack fragment it (forwarded packets may not be). */
+  readonly ignoreDf?: boolean;
+  /** Sent by a socket call (process context) rather than by the kernel in softirq (replies, errors, forwarding). */
+  readonly processContext?: boolean;
+  /** IP6CB(skb)->frag_max_size: the largest fragment a reassembled packet came in, which it may be cut to again. */
+  readonly fragMaxSize?: number;
 }
 
 /** One step of a packet's walk; the last three kinds end the packet. */
@@ -36,6 +42,7 @@ export type TraceStep =
   | { readonly kind: 'bridge'; readonly detail: string }
   | { readonly kind: 'rx'; readonly dev: string }
   | { readonly kind: 'queued'; readonly detail: string }
+  | { readonly kind: 'frag'; readonly detail: string }
   | { readonly kind: 'delivered'; readonly to: string }
   | { readonly kind: 'consumed'; readonly by: string }
   | { readonly kind: 'dropped'; readonly reason: string; readonly counter: string };

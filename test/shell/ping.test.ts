@@ -6,6 +6,7 @@ import type { StackContext } from '../../src/shell/procfs.js';
 import { addAddress } from '../../src/stack/addrconf.js';
 import type { Rule } from '../../src/stack/netfilter/rule.js';
 import { World } from '../../src/stack/world.js';
+import { makeSelector } from '../../src/xfrm/selector.js';
 import { ip, pair } from '../stack/helpers.js';
 import { addPolicy } from '../xfrm/engine-helpers.js';
 
@@ -203,7 +204,6 @@ describe('pingCommand() times on the virtual clock', () => {
       ['-c', '1', '127.0.0.1'],
       ['-c', '1', 'localhost'],
       ['-c', '2', '-i', '0', '::1'],
-      ['-c', '1', '-s', '1453', '4321::2'],
     ]) {
       const before = new Map(w.host('a').counters);
       const r = pingCommand(argv, ctx, 'ping');
@@ -211,6 +211,44 @@ describe('pingCommand() times on the virtual clock', () => {
       expect(r.stderr, argv.join(' ')).toMatch(/^xfrmsim: .*not modelled\n$/);
       expect(w.host('a').counters).toEqual(before);
     }
+  });
+
+  test('-s past the link MTU: the echo is fragmented and answered (test/conformance/cases/frag_local)', () => {
+    const w = pair();
+    const r = pingCommand(['-c', '1', '-s', '2000', '4321::2'], { world: w, host: w.host('a') }, 'ping');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('2008 bytes from 4321::2: icmp_seq=1 ttl=64');
+    expect(w.host('a').counter('Ip6FragCreates')).toBe(2);
+    expect(w.host('b').counter('Ip6ReasmOKs')).toBe(1);
+  });
+
+  test('-M do past the path MTU: nothing sent, "local error: message too long" per echo, counted as errors (test/kernel-cases/ping-pmtudisc-do)', () => {
+    const w = pair();
+    const r = pingCommand(
+      ['-c', '2', '-i', '0.3', '-W', '1', '-M', 'do', '-s', '2000', '4321::2'],
+      { world: w, host: w.host('a') },
+      'ping',
+    );
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe('ping: local error: message too long, mtu: 1500\n'.repeat(2));
+    expect(r.stdout).toContain('2 packets transmitted, 0 received, +2 errors, 100% packet loss');
+    // __ip6_append_data refuses before anything is counted.
+    expect([w.host('a').counter('Icmp6OutEchos'), w.host('a').counter('Ip6FragCreates')]).toEqual([0, 0]);
+    // Within the MTU -M do changes nothing.
+    expect(pingCommand(['-c', '1', '-M', 'do', '-s', '1452', '4321::2'], { world: w, host: w.host('a') }, 'ping').exitCode).toBe(0);
+  });
+
+  test('-M do near the path MTU with xfrm policies is not modelled (the room next to the SAs is not computed)', () => {
+    const w = pair();
+    w.host('a').xfrm.spd.add({
+      selector: makeSelector({ family: 'inet6', src: ip('4321::1'), dst: ip('4321::2'), prefixlenS: 128, prefixlenD: 128 }),
+      dir: 'out',
+      tmpls: [{ proto: 'esp', mode: 'transport', reqid: 0, spi: 0, level: 'required' }],
+    });
+    const before = new Map(w.host('a').counters);
+    const r = pingCommand(['-c', '1', '-M', 'do', '-s', '1400', '4321::2'], { world: w, host: w.host('a') }, 'ping');
+    expect([r.exitCode, r.stderr]).toEqual([2, 'xfrmsim: ping -M do near the path MTU with xfrm policies: not modelled\n']);
+    expect(w.host('a').counters).toEqual(before);
   });
 
   test('a connect failure prints nothing on stdout and exits 2', () => {

@@ -2,6 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Host } from '../../src/stack/host.js';
 import { ping } from '../../src/stack/ping.js';
+import { tcpSocket } from '../../src/stack/tcp.js';
 import { parseEthernet } from '../../src/wire/ethernet.js';
 import { readIpv6 } from '../../src/wire/ipv6.js';
 import { makeSelector } from '../../src/xfrm/selector.js';
@@ -178,5 +179,27 @@ describe('the xfrm engine on the stack paths', () => {
     block(b.device('lo').ifindex);
     expect(ping(w.host('a'), B, { count: 1, timeoutUs: 1_000_000 }).received).toBe(0);
     expect(b.counter('XfrmInPolBlock')).toBe(1);
+  });
+});
+
+describe('TCP and the path MTU', () => {
+  test('a full-size TCP segment through ESP is not fragmented: TCP path MTU is refused as not modelled', () => {
+    // ip6_xmit never lets IPv6 cut a segment; the kernel's MSS would have left room for ESP.
+    const w = pair();
+    const a = w.host('a');
+    const b = w.host('b');
+    espBothWays(a, b);
+    const lst = tcpSocket(b);
+    lst.bind(undefined, 7777);
+    lst.listen();
+    const cli = tcpSocket(a);
+    cli.connect(B, 7777);
+    w.clock.runUntil(w.clock.nowUs + 100_000);
+    const cap = a.device('eth0').startCapture();
+    expect(cli.send(new Uint8Array(3000)).ok).toBe(true);
+    w.clock.runUntil(w.clock.nowUs + 100_000);
+    expect(nextHeaders(cap.records)).not.toContain(44);
+    expect(a.counter('Ip6FragCreates')).toBe(0);
+    expect(a.counter('TCP_PMTU_NOT_MODELLED')).toBeGreaterThan(0);
   });
 });

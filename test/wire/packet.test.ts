@@ -282,6 +282,8 @@ describe('ICMPv6 kinds in every kernel capture', () => {
       for (const f of frames(name)) {
         const p = parsePacket(f.subarray(14), { throughAh: true });
         if (!p.ok || p.value.upper.protocol !== 'icmpv6') continue;
+        // A first fragment holds only part of the message its checksum covers.
+        if (p.value.chain.headers.some((h) => h.type === 44)) continue;
         const { src, dst } = p.value.ipv6;
         const msg = f.subarray(14 + p.value.chain.upperOffset, 14 + 40 + p.value.ipv6.payloadLength);
         const repr: Icmpv6Repr = expectOk(parseIcmpv6(msg));

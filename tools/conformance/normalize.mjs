@@ -6,7 +6,7 @@
 
 // Each masked field is random per boot or per process on Linux: timestamps, MACs (eth_random_addr)
 // and the link-local addresses and solicited-node groups derived from them, ping identifiers,
-// flow labels (a hash keyed per boot, or a connection's random txhash), TCP's ephemeral ports,
+// flow labels (a hash keyed per boot, or a connection's random txhash), fragment identifications, TCP's ephemeral ports,
 // initial sequence numbers and timestamps, and what depends on them (AH ICVs, the MAC hex
 // dumps, a TCP checksum's correct value). Values are replaced by their order of first appearance, so a capture where two packets
 // share a value and one where they differ still compare unequal.
@@ -82,6 +82,8 @@ export function normalizeCapture(text, opts) {
       .replace(/flowlabel 0x[0-9a-f]+/g, (v) => `flowlabel ${alias('FL', v)}`)
       .replace(/\bid (\d+), seq/g, (_v, id) => `id ${alias('ID', id)}, seq`)
       .replace(/icv=0x[0-9a-f]+/g, 'icv=ICV')
+      // Fragment identifications are random per datagram (ipv6_select_ident).
+      .replace(/frag \(0x([0-9a-f]{8}):/g, (_v, id) => `frag (${alias('FRAG', id)}:`)
       .replace(/([0-9a-f:]+)\.(\d+)(?= >|:)/g, (v, a, port) => (Number(port) >= 32768 ? `${a}.${alias('PORT', port)}` : v))
       // `ip xfrm monitor` prints a flow's ports as words.
       .replace(/\bsport (\d+)/g, (v, port) => (Number(port) >= 32768 ? `sport ${alias('PORT', port)}` : v))
