@@ -207,6 +207,11 @@ function block(world: World, done: () => boolean, deadlineUs: number): Outcome {
   }
 }
 
+/** What runs when a system call returns to the process: the work its transmits left pending at this instant. */
+function softirqs(world: World): void {
+  world.clock.runUntil(world.clock.nowUs);
+}
+
 const NEVER_RETURNS = 'xfrmsim: nc would wait for ever here (the peer never closes and no -w bounds the wait)';
 
 /** The TCP client: connect within -w; with -z close at once, else readwrite (stdin out, the peer's bytes to stdout). */
@@ -255,6 +260,9 @@ function readwrite(sock: TcpSocket, o: NcOptions, ctx: SimContext, stderr: strin
   const clock = ctx.world.clock;
   const input = new TextEncoder().encode(ctx.stdin);
   if (input.length > 0) sock.send(input);
+  // Between two system calls the softirqs the first one raised have run (local_bh_enable after
+  // each transmit): the peer has taken the data before the FIN leaves.
+  softirqs(ctx.world);
   if (o.shutdownOnEof || o.quitS >= 0) sock.shutdownWrite();
   const decoder = new TextDecoder();
   let stdout = '';
@@ -317,7 +325,10 @@ function udpClient(o: NcOptions, ctx: SimContext): CommandResult {
   }
   // One read(2) of stdin is one datagram; a pipe's bytes come in reads of at most 16384.
   const input = new TextEncoder().encode(ctx.stdin);
-  for (let off = 0; off < input.length; off += 16384) sock.send(input.slice(off, off + 16384));
+  for (let off = 0; off < input.length; off += 16384) {
+    sock.send(input.slice(off, off + 16384));
+    softirqs(ctx.world);
+  }
   const clock = ctx.world.clock;
   const decoder = new TextDecoder();
   let stdout = '';

@@ -39,5 +39,5 @@ describe('recorded kernel runs against xfrmsim', () => {
 async function compareWithKernel(c: { name: string; script: string; kernel: string }): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), `xfrmsim-${c.name.replace(/\//g, '-')}-`));
   const run = await runScenario(c.script, { out, trace: 'none' });
-  for (const s of sections(c.kernel, out)) expect(s.xfrmsim, `${c.name}: ${s.title}\n${run.console}`).toEqual(s.kernel);
+  for (const s of sections(c.kernel, out, { name: c.name })) expect(s.xfrmsim, `${c.name}: ${s.title}\n${run.console}`).toEqual(s.kernel);
 }
