@@ -35,7 +35,7 @@ export interface SimContext {
   /** Reads a file of the script's filesystem (undefined when it does not exist). */
   readFile(path: string): Promise<Uint8Array | undefined>;
   writeFile(path: string, data: Uint8Array | string, append?: boolean): Promise<void>;
-  /** Runs a command line in the same shell, with extra environment (how `ip netns exec` runs its command). */
+  /** Runs a simple command line in the same shell, with extra environment exported to it (how `ip netns exec` runs its command). */
   exec(commandLine: string, env: Readonly<Record<string, string>>): Promise<CommandResult>;
   /** The sink background jobs write their later output and files through. */
   readonly sink: JobSink;
@@ -189,7 +189,14 @@ export class Shell {
       writeFile: (path, data, append = false) => this.sink(resolvePath(ctx.cwd, path), data, append),
       exec: async (line, extra) => {
         if (!exec) return { stdout: '', stderr: 'xfrmsim: cannot run a nested command here\n', exitCode: 126 };
-        const r = await exec(line, { cwd: ctx.cwd, env: { ...Object.fromEntries(env), ...extra }, stdin: sim.stdin });
+        // The extra variables are also given as assignments before the command: bash exports
+        // those to it, so a nested shell (`ip netns exec a sh -c 'ip ...'`) inherits them too.
+        const assign = Object.entries(extra).map(([k, v]) => `${k}=${quoteArgs([v])} `);
+        const r = await exec(`${assign.join('')}${line}`, {
+          cwd: ctx.cwd,
+          env: { ...Object.fromEntries(env), ...extra },
+          stdin: sim.stdin,
+        });
         return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
       },
       sink: this.sink,
