@@ -84,7 +84,11 @@ export function xfrmInput(
     if (check.kind === 'drop') return { ...ns.drop(check.counter, check.detail), events };
     const esn = (x.flags & XFRM_STATE_ESN) !== 0 ? { seqHi: check.seqHi } : {};
 
-    const dec = decode(pkt, at, x, esn);
+    // The kernel writes the next header field only when the loop ends (xfrm6_transport_finish):
+    // until then it still names the first header removed, and a nested AH's ICV covers that
+    // value (so AH inside ESP in transport mode fails to verify on Linux 6.1).
+    const seen = sp.length > secPath.length ? { nextHeaderSeen: proto } : {};
+    const dec = decode(pkt, at, x, { ...esn, ...seen });
     if (dec.kind === 'drop') {
       if (dec.icv) ns.sad.inputIcvFailed(x);
       return { ...ns.drop('XfrmInStateProtoError', dec.detail), events };
@@ -124,14 +128,14 @@ type Decoded =
   | { readonly kind: 'drop'; readonly detail: string; readonly icv: boolean };
 
 /** The type's input (ah6_input / esp6_input); any refusal is XfrmInStateProtoError. */
-function decode(pkt: Uint8Array, at: number, x: XfrmState, esn: { readonly seqHi?: number }): Decoded {
+function decode(pkt: Uint8Array, at: number, x: XfrmState, opts: { readonly seqHi?: number; readonly nextHeaderSeen?: number }): Decoded {
   if (x.crypto.kind === 'ah') {
-    const r = ah6Input(pkt, at, x.crypto.auth, esn);
+    const r = ah6Input(pkt, at, x.crypto.auth, opts);
     if (r.kind === 'drop') return { kind: 'drop', detail: r.detail, icv: r.reason === 'icv-mismatch' };
     return { kind: 'ok', packet: r.packet, header: r.header, payload: r.payload, nextHeader: r.nextHeader };
   }
   if (x.crypto.kind === 'esp') {
-    const r = esp6Input(pkt, at, x.crypto.esp, esn);
+    const r = esp6Input(pkt, at, x.crypto.esp, opts.seqHi === undefined ? {} : { seqHi: opts.seqHi });
     if (r.kind === 'drop') return { kind: 'drop', detail: r.detail, icv: r.reason === 'icv-mismatch' };
     return { kind: 'ok', packet: r.packet, header: r.header, payload: r.payload, nextHeader: r.nextHeader };
   }
