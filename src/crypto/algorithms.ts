@@ -103,11 +103,11 @@ export const AEAD_ALGORITHMS: readonly AeadAlgorithm[] = [
   aead('rfc4106(gcm(aes))', 64, true),
   aead('rfc4106(gcm(aes))', 96, true),
   aead('rfc4106(gcm(aes))', 128, true),
-  aead('rfc4309(ccm(aes))', 64, false),
-  aead('rfc4309(ccm(aes))', 96, false),
-  aead('rfc4309(ccm(aes))', 128, false),
-  aead('rfc4543(gcm(aes))', 128, false),
-  aead('rfc7539esp(chacha20,poly1305)', 128, false),
+  aead('rfc4309(ccm(aes))', 64, true),
+  aead('rfc4309(ccm(aes))', 96, true),
+  aead('rfc4309(ccm(aes))', 128, true),
+  aead('rfc4543(gcm(aes))', 128, true),
+  aead('rfc7539esp(chacha20,poly1305)', 128, true),
 ];
 
 /** xfrm_alg_name_match: the exact name or the compat alias (case matters, as strcmp). */
