@@ -3,9 +3,9 @@
 import { GHASH } from '@noble/ciphers/_polyval.js';
 import { unsafe } from '@noble/ciphers/aes.js';
 import { ConfigError } from '../errors.js';
-import { notModelled, resolveAead } from './algorithms.js';
 import { prepareCcm } from './aead-ccm.js';
 import { prepareChachaPoly } from './aead-chacha.js';
+import { notModelled, resolveAead } from './algorithms.js';
 import { constantTimeEqual, wipe } from './constant-time.js';
 
 /** An AEAD bound to one key: `seal` gives ciphertext|ICV, `open` the plaintext or undefined. */

@@ -82,7 +82,12 @@ describe('xfrmInput() round trips between two engines', () => {
     const r = receive(b, wire);
     expect(r.kind === 'drop' && r.counter).toBe('XfrmInStateProtoError');
     const counted = b.sad.list().map((x) => [x.proto, x.curlft.packets]);
-    expect(counted).toEqual(expect.arrayContaining([['esp', 1], ['ah', 0]]));
+    expect(counted).toEqual(
+      expect.arrayContaining([
+        ['esp', 1],
+        ['ah', 0],
+      ]),
+    );
   });
 
   it('tunnel ESP: the inner packet untouched, mode tunnel', () => {
