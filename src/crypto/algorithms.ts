@@ -78,8 +78,8 @@ export const AUTH_ALGORITHMS: readonly AuthAlgorithm[] = [
   auth('hmac(sha384)', undefined, 192, 384, true),
   auth('hmac(sha512)', undefined, 256, 512, true),
   auth('hmac(rmd160)', 'rmd160', 96, 160, true),
-  auth('xcbc(aes)', undefined, 96, 128, false),
-  auth('cmac(aes)', undefined, 96, 128, false),
+  auth('xcbc(aes)', undefined, 96, 128, true),
+  auth('cmac(aes)', undefined, 96, 128, true),
   auth('hmac(sm3)', 'sm3', 256, 256, false),
 ];
 
