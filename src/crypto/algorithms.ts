@@ -86,8 +86,8 @@ export const AUTH_ALGORITHMS: readonly AuthAlgorithm[] = [
 /** ealg_list. `ivLength` is the ivsize of the kernel's crypto transform (ESP carries it in every packet). */
 export const ENC_ALGORITHMS: readonly EncAlgorithm[] = [
   enc('ecb(cipher_null)', 'cipher_null', 8, 0, 0, undefined, true),
-  enc('cbc(des)', 'des', 64, 64, 8, 'echainiv', false),
-  enc('cbc(des3_ede)', 'des3_ede', 64, 192, 8, 'echainiv', false),
+  enc('cbc(des)', 'des', 64, 64, 8, 'echainiv', true),
+  enc('cbc(des3_ede)', 'des3_ede', 64, 192, 8, 'echainiv', true),
   enc('cbc(cast5)', 'cast5', 64, 128, 8, 'echainiv', false),
   enc('cbc(blowfish)', 'blowfish', 64, 128, 8, 'echainiv', false),
   enc('cbc(aes)', 'aes', 128, 128, 16, 'echainiv', true),

@@ -20,8 +20,6 @@ import { sections } from '../../tools/conformance/compare.mjs';
 const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
   'cases/proc_files':
     'grep, awk and sed given a /proc file as an argument (grep -c Xfrm /proc/net/xfrm_stat) answer "No such file or directory" in xfrmsim: its /proc files are readable through cat only (a redirection `< /proc/...` or head given the path fails the same way)',
-  'cases/x_enc_des_null':
-    'cbc(des3_ede) and cbc(des) are not modelled: xfrmsim refuses those SAs ("xfrmsim does not model the \"cbc(des3_ede)\" algorithm yet", rc 2) where the kernel accepts them and carries the echoes (three ESP packets of 100 bytes and their replies), and refuses the wrong key lengths with "RTNETLINK answers: Invalid argument"; the null-cipher sub-checks agree',
   'cases/udp_listener':
     'nc -u -l (a UDP listener) is not modelled: xfrmsim prints "nc -u -l: not modelled", so the tunnelled datagram finds no socket and h2 answers with a port unreachable (after resolving the router), where the kernel delivers "hello through the tunnel" to the listener',
 };

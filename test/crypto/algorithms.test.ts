@@ -83,7 +83,7 @@ describe('resolve*() refusals (kernel xfrm_user.c attach_*)', () => {
   it('a name Linux accepts but xfrmsim cannot compute is refused as not modelled, never computed wrongly', () => {
     expect(resolveEnc('des').name).toBe('cbc(des)');
     for (const fn of [
-      () => prepareCipher('cbc(des3_ede)', new Uint8Array(24)),
+      () => prepareCipher('cbc(cast5)', new Uint8Array(16)),
       () => prepareCipher('cbc(serpent)', new Uint8Array(16)),
       () => prepareAuth('hmac(sm3)', new Uint8Array(32)),
     ]) {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { prepareAead } from '../../src/crypto/aead.js';
 import { prepareAuth } from '../../src/crypto/auth.js';
 import { prepareCipher } from '../../src/crypto/cipher.js';
-import { concatBytes, toHex } from '../../src/wire/hex.js';
+import { concatBytes, fromHex, toHex } from '../../src/wire/hex.js';
 
 const RUNS = { numRuns: 200 };
 
@@ -183,5 +183,43 @@ describe('prepareAead() rfc7539esp(chacha20,poly1305) agrees with node:crypto ch
       ),
       RUNS,
     );
+  });
+});
+
+describe('prepareCipher() cbc(des3_ede) and cbc(des) agree with node:crypto des-ede3-cbc', () => {
+  it('cbc(des3_ede) with three independent keys', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 24, maxLength: 24 }),
+        fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        fc.integer({ min: 0, max: 12 }),
+        (key, iv, blocks) => {
+          const plaintext = Uint8Array.from({ length: blocks * 8 }, (_, i) => (i * 37 + key[0]!) & 0xff);
+          const enc = createCipheriv('des-ede3-cbc', key, iv).setAutoPadding(false);
+          const expected = concatBytes(new Uint8Array(enc.update(plaintext)), new Uint8Array(enc.final()));
+          const c = prepareCipher('cbc(des3_ede)', key);
+          expect(toHex(c.encrypt(iv, plaintext))).toBe(toHex(expected));
+          expect(toHex(c.decrypt(iv, expected))).toBe(toHex(plaintext));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('cbc(des) is triple DES with one key three times (OpenSSL 3 keeps single DES in its legacy provider)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.uint8Array({ minLength: 8, maxLength: 8 }), (key, iv) => {
+        const plaintext = Uint8Array.from({ length: 24 }, (_, i) => i);
+        const enc = createCipheriv('des-ede3-cbc', concatBytes(key, key, key), iv).setAutoPadding(false);
+        const expected = concatBytes(new Uint8Array(enc.update(plaintext)), new Uint8Array(enc.final()));
+        expect(toHex(prepareCipher('cbc(des)', key).encrypt(iv, plaintext))).toBe(toHex(expected));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('the FIPS 81 known answer: DES of "Now is t" under 0123456789abcdef is 3fa40e8a984d4815', () => {
+    const c = prepareCipher('cbc(des)', fromHex('0123456789abcdef'));
+    expect(toHex(c.encrypt(new Uint8Array(8), new TextEncoder().encode('Now is t')))).toBe('3fa40e8a984d4815');
   });
 });

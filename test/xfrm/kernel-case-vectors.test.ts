@@ -1,7 +1,7 @@
 /**
  * Known answers from the real Linux 6.1 kernel for the algorithms beyond e03's: the AH and ESP
- * packets the kernel sent in the recorded conformance cases x_aead_ccm, x_aead_gmac_chacha and
- * x_auth_aes_mac (test/conformance/kernel/cases/...), checked with the keys those scripts gave
+ * packets the kernel sent in the recorded conformance cases x_aead_ccm, x_aead_gmac_chacha,
+ * x_auth_aes_mac and x_enc_des_null (test/conformance/kernel/cases/...), checked with the keys those scripts gave
  * `ip xfrm state add`.
  * A packet the model could only open if it had sealed it itself would fail here.
  */
@@ -106,6 +106,23 @@ describe('the kernel-sent packets of x_auth_aes_mac verify with xcbc(aes) and cm
     const packet = esp.get(spi);
     expect(packet).toBeDefined();
     const crypto = { cipher: prepareCipher('cbc(aes)', key(K16)), auth: prepareAuth(name, key(M)) };
+    expectEchoRequest(esp6Input(packet!, IPV6_HEADER_LENGTH, crypto));
+  });
+});
+
+describe('the kernel-sent ESP packets of x_enc_des_null open with cbc(des3_ede) and cbc(des)', () => {
+  const esp = ipsecPackets('x_enc_des_null', 'desnull');
+  const A20 = '0x0123456789abcdef0123456789abcdef01234567';
+  const A32 = '0x0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+  const D24 = '0x0123456789abcdeffedcba987654321089abcdef01234567';
+  it.each([
+    [0x1b1, 'cbc(des3_ede)', D24, 'hmac(sha1)', A20],
+    [0x1b2, 'cbc(des3_ede)', D24, 'hmac(sha256)', A32],
+    [0x1b3, 'cbc(des)', '0x0123456789abcdef', 'hmac(sha1)', A20],
+  ] as const)('spi 0x%s: %s with %s', (spi, enc, encKey, auth, authKey) => {
+    const packet = esp.get(spi);
+    expect(packet).toBeDefined();
+    const crypto = { cipher: prepareCipher(enc, key(encKey)), auth: prepareAuth(auth, key(authKey)) };
     expectEchoRequest(esp6Input(packet!, IPV6_HEADER_LENGTH, crypto));
   });
 });
