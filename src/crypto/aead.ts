@@ -1,8 +1,10 @@
-/** ESP `aead` rfc4106(gcm(aes)): AES-GCM with a 4-byte salt and 8/12/16-byte ICVs (RFC 4106; NIST SP 800-38D; kernel: crypto/gcm.c crypto_rfc4106_*). */
+/** ESP `aead` algorithms: rfc4106(gcm(aes)) and rfc4543(gcm(aes)) here (RFC 4106, RFC 4543; NIST SP 800-38D; kernel: crypto/gcm.c crypto_rfc4106_*, crypto_rfc4543_*), rfc4309(ccm(aes)) and rfc7539esp(chacha20,poly1305) in their own modules. */
 
 import { GHASH } from '@noble/ciphers/_polyval.js';
 import { unsafe } from '@noble/ciphers/aes.js';
 import { ConfigError } from '../errors.js';
+import { prepareCcm } from './aead-ccm.js';
+import { prepareChachaPoly } from './aead-chacha.js';
 import { notModelled, resolveAead } from './algorithms.js';
 import { constantTimeEqual, wipe } from './constant-time.js';
 
@@ -24,6 +26,7 @@ export interface PreparedAead {
 const SALT_LENGTH = 4;
 const IV_LENGTH = 8;
 const BLOCK = 16;
+const EMPTY = new Uint8Array(0);
 /** GHASH table size: a 4-bit window (about 25 KB per SA) suits packets of a few hundred bytes. */
 const GHASH_EXPECTED_LENGTH = 2048;
 
@@ -37,13 +40,24 @@ interface GhashState {
 }
 
 /**
- * Prepares `aead rfc4106(gcm(aes)) KEY ICVBITS`: KEY is the AES key followed by the 4-byte salt
- * (20, 28 or 36 bytes). The name and ICV length are checked first (ENOSYS "Requested AEAD
- * algorithm not found"), then the key length (EINVAL from setkey, no extack).
+ * Prepares `aead NAME KEY ICVBITS`. The name and ICV length are checked first (ENOSYS "Requested
+ * AEAD algorithm not found"), then the key length (EINVAL from setkey, no extack).
  */
 export function prepareAead(name: string, keyWithSalt: Uint8Array, icvBits: number): PreparedAead {
   const algorithm = resolveAead(name, icvBits);
   if (!algorithm.modelled) throw notModelled(algorithm.name);
+  if (algorithm.name === 'rfc4309(ccm(aes))') return prepareCcm(algorithm.name, keyWithSalt, icvBits);
+  if (algorithm.name === 'rfc7539esp(chacha20,poly1305)') return prepareChachaPoly(algorithm.name, keyWithSalt, icvBits);
+  return prepareGcm(algorithm.name, keyWithSalt, icvBits, algorithm.name === 'rfc4543(gcm(aes))');
+}
+
+/**
+ * rfc4106(gcm(aes)) and, with `gmac`, rfc4543(gcm(aes)): KEY is the AES key followed by the
+ * 4-byte salt (20, 28 or 36 bytes). GMAC encrypts nothing: the ICV is GCM's tag over the
+ * associated data followed by the IV and the whole payload, which travels in the clear.
+ */
+function prepareGcm(name: string, keyWithSalt: Uint8Array, icvBits: number, gmac: boolean): PreparedAead {
+  const algorithm = { name };
   const aesLength = keyWithSalt.length - SALT_LENGTH;
   if (aesLength !== 16 && aesLength !== 24 && aesLength !== 32) throw new ConfigError('EINVAL');
   const aesKey = keyWithSalt.slice(0, aesLength);
@@ -106,6 +120,13 @@ export function prepareAead(name: string, keyWithSalt: Uint8Array, icvBits: numb
     blockSize: 1,
     seal(iv, aad, plaintext) {
       start(iv);
+      if (gmac) {
+        computeTag(concat(aad, iv, plaintext), EMPTY);
+        const sealed = new Uint8Array(plaintext.length + icvLength);
+        sealed.set(plaintext);
+        sealed.set(tag.subarray(0, icvLength), plaintext.length);
+        return sealed;
+      }
       const out = new Uint8Array(plaintext.length + icvLength);
       const ct = out.subarray(0, plaintext.length);
       ctr(plaintext, ct);
@@ -118,9 +139,10 @@ export function prepareAead(name: string, keyWithSalt: Uint8Array, icvBits: numb
       if (sealed.length < icvLength) return undefined;
       start(iv);
       const ct = sealed.subarray(0, sealed.length - icvLength);
-      computeTag(aad, ct);
+      computeTag(gmac ? concat(aad, iv, ct) : aad, gmac ? EMPTY : ct);
       // The tag is checked before any decryption, so a forged packet yields no plaintext.
       if (!constantTimeEqual(tag.subarray(0, icvLength), sealed.subarray(ct.length))) return undefined;
+      if (gmac) return ct.slice();
       const out = new Uint8Array(ct.length);
       ctr(ct, out);
       return out;
@@ -130,4 +152,14 @@ export function prepareAead(name: string, keyWithSalt: Uint8Array, icvBits: numb
       wipe(xk, salt, counter, tagMask, tag);
     },
   };
+}
+
+function concat(...parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

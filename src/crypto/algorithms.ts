@@ -78,16 +78,16 @@ export const AUTH_ALGORITHMS: readonly AuthAlgorithm[] = [
   auth('hmac(sha384)', undefined, 192, 384, true),
   auth('hmac(sha512)', undefined, 256, 512, true),
   auth('hmac(rmd160)', 'rmd160', 96, 160, true),
-  auth('xcbc(aes)', undefined, 96, 128, false),
-  auth('cmac(aes)', undefined, 96, 128, false),
+  auth('xcbc(aes)', undefined, 96, 128, true),
+  auth('cmac(aes)', undefined, 96, 128, true),
   auth('hmac(sm3)', 'sm3', 256, 256, false),
 ];
 
 /** ealg_list. `ivLength` is the ivsize of the kernel's crypto transform (ESP carries it in every packet). */
 export const ENC_ALGORITHMS: readonly EncAlgorithm[] = [
   enc('ecb(cipher_null)', 'cipher_null', 8, 0, 0, undefined, true),
-  enc('cbc(des)', 'des', 64, 64, 8, 'echainiv', false),
-  enc('cbc(des3_ede)', 'des3_ede', 64, 192, 8, 'echainiv', false),
+  enc('cbc(des)', 'des', 64, 64, 8, 'echainiv', true),
+  enc('cbc(des3_ede)', 'des3_ede', 64, 192, 8, 'echainiv', true),
   enc('cbc(cast5)', 'cast5', 64, 128, 8, 'echainiv', false),
   enc('cbc(blowfish)', 'blowfish', 64, 128, 8, 'echainiv', false),
   enc('cbc(aes)', 'aes', 128, 128, 16, 'echainiv', true),
@@ -103,11 +103,11 @@ export const AEAD_ALGORITHMS: readonly AeadAlgorithm[] = [
   aead('rfc4106(gcm(aes))', 64, true),
   aead('rfc4106(gcm(aes))', 96, true),
   aead('rfc4106(gcm(aes))', 128, true),
-  aead('rfc4309(ccm(aes))', 64, false),
-  aead('rfc4309(ccm(aes))', 96, false),
-  aead('rfc4309(ccm(aes))', 128, false),
-  aead('rfc4543(gcm(aes))', 128, false),
-  aead('rfc7539esp(chacha20,poly1305)', 128, false),
+  aead('rfc4309(ccm(aes))', 64, true),
+  aead('rfc4309(ccm(aes))', 96, true),
+  aead('rfc4309(ccm(aes))', 128, true),
+  aead('rfc4543(gcm(aes))', 128, true),
+  aead('rfc7539esp(chacha20,poly1305)', 128, true),
 ];
 
 /** xfrm_alg_name_match: the exact name or the compat alias (case matters, as strcmp). */

@@ -1,4 +1,4 @@
-/** Keyed ICV functions for AH and ESP `auth` (kernel: crypto/hmac.c, crypto/crypto_null.c digest_null; truncation as ah6.c/esp6.c use it). */
+/** Keyed ICV functions for AH and ESP `auth` (kernel: crypto/hmac.c, crypto/crypto_null.c digest_null, the AES MACs in auth-aes.ts; truncation as ah6.c/esp6.c use it). */
 
 import { createHmac } from 'node:crypto';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -6,6 +6,7 @@ import { md5, ripemd160, sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import type { CHash } from '@noble/hashes/utils.js';
 import { notModelled, resolveAuth } from './algorithms.js';
+import { prepareAesMac } from './auth-aes.js';
 import { type CryptoBackend, nativeHasHash, useNative } from './backend.js';
 import { constantTimeEqual } from './constant-time.js';
 
@@ -59,7 +60,7 @@ interface KeyedHmac {
 /**
  * Prepares `auth NAME KEY` (truncBits undefined) or `auth-trunc NAME KEY BITS`. Name and
  * truncation errors are the kernel's (see resolveAuth); HMAC takes a key of any length, as the
- * kernel's hmac does, so there is no key-length refusal here.
+ * kernel's hmac does; the AES MACs refuse a key that is not an AES key (EINVAL).
  */
 export function prepareAuth(
   name: string,
@@ -82,6 +83,7 @@ export function prepareAuth(
       destroy: () => {},
     };
   }
+  if (algorithm.name === 'xcbc(aes)' || algorithm.name === 'cmac(aes)') return prepareAesMac(algorithm.name, key, bits);
   const hash = HASHES[algorithm.name];
   if (!hash) throw new Error(`prepareAuth: no hash wired for ${algorithm.name}`);
   // The inner and outer pads are hashed once here; every packet clones that state into one

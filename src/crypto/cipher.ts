@@ -1,4 +1,4 @@
-/** ESP `enc` ciphers without padding: cbc(aes) and ecb(cipher_null) (kernel: crypto/cbc.c, crypto/aes_generic.c, crypto/crypto_null.c; RFC 3602). */
+/** ESP `enc` ciphers without padding: cbc(aes) and ecb(cipher_null) here, cbc(des) and cbc(des3_ede) in des.ts (kernel: crypto/cbc.c, crypto/aes_generic.c, crypto/crypto_null.c; RFC 3602). */
 
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { unsafe } from '@noble/ciphers/aes.js';
@@ -6,6 +6,7 @@ import { ConfigError } from '../errors.js';
 import { notModelled, resolveEnc } from './algorithms.js';
 import { type CryptoBackend, nativeHasCipher, useNative } from './backend.js';
 import { wipe } from './constant-time.js';
+import { prepareDesCbc } from './des.js';
 
 /** An `enc` algorithm bound to one key. ESP pads to the block itself, so inputs are whole blocks. */
 export interface PreparedCipher {
@@ -26,7 +27,7 @@ const AES_BLOCK = 16;
 /**
  * Prepares `enc NAME KEY`. An unknown name is the kernel's ENOSYS; a key of the wrong length is
  * the EINVAL the crypto layer's setkey returns without an extack (`RTNETLINK answers: Invalid
- * argument`): AES takes 16, 24 or 32 bytes, the null cipher none.
+ * argument`): AES takes 16, 24 or 32 bytes, DES 8, triple DES 24, the null cipher none.
  */
 export function prepareCipher(name: string, key: Uint8Array, opts: { readonly backend?: CryptoBackend } = {}): PreparedCipher {
   const algorithm = resolveEnc(name);
@@ -42,6 +43,7 @@ export function prepareCipher(name: string, key: Uint8Array, opts: { readonly ba
       destroy: () => {},
     };
   }
+  if (algorithm.name === 'cbc(des)' || algorithm.name === 'cbc(des3_ede)') return prepareDesCbc(algorithm.name, key);
   if (key.length !== 16 && key.length !== 24 && key.length !== 32) throw new ConfigError('EINVAL');
   return prepareAesCbc(key, opts.backend ?? 'auto');
 }

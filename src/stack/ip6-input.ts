@@ -274,6 +274,13 @@ function ip6InputFinish(host: Host, dev: NetDevice, inp: Skb): void {
     tcpV6Rcv(host, inp, ip.value, off, lo);
     return;
   }
+  // raw6_local_deliver: every raw ICMPv6 socket whose filter takes the message (ping's) gets a
+  // copy before icmpv6_rcv, and rawv6_rcv runs the same in check on it: a refused echo reply
+  // raises the counter once for ping's socket and once more below.
+  if (proto === IPPROTO.ICMPV6 && off < inp.bytes.length) {
+    const type = inp.bytes[off]!;
+    for (const s of host.pingSockets) if (s.wants(type)) xfrmPolicyCheck(host, 'in', inp, lo);
+  }
   const check = xfrmPolicyCheck(host, 'in', inp, lo);
   if (check.kind === 'drop') {
     if (proto === IPPROTO.ICMPV6) host.count('Ip6InDelivers');

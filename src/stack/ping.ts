@@ -10,6 +10,9 @@ import type { Host } from './host.js';
 import { ip6SendLocal, routeOutput } from './ip6-output.js';
 import { pathMtu } from './pmtu.js';
 
+/** The ICMPv6 types iputils' filter passes: echo reply, destination unreachable, packet too big, time exceeded, parameter problem. */
+const PING_FILTER_PASS: ReadonlySet<number> = new Set([129, 1, 2, 3, 4]);
+
 /** ping's default payload: 56 bytes (a 16-byte struct timeval, then the fill pattern). */
 export const PING_DEFAULT_SIZE = 56;
 
@@ -107,6 +110,14 @@ export class PingSocket {
 
   close(): void {
     this.host.pingSockets.delete(this);
+  }
+
+  /**
+   * Whether the socket's ICMP6_FILTER lets `type` through: iputils blocks everything but echo
+   * replies and the four error types (ping6_common.c), so the raw socket sees no ND or requests.
+   */
+  wants(type: number): boolean {
+    return PING_FILTER_PASS.has(type);
   }
 
   send(seq: number, opts: PingOptions = {}): boolean {

@@ -193,7 +193,19 @@ export function ah6TunnelOutput(inner: Uint8Array, p: Ah6OutputParams & { readon
  * the full ICV length, the ICV must verify (constant-time, over the truncated length), then AH is
  * removed (transport result in `packet`; for a tunnel SA `payload` is the inner packet).
  */
-export function ah6Input(packet: Uint8Array, ahOffset: number, auth: PreparedAuth, opts: { readonly seqHi?: number } = {}): Ah6InputResult {
+export function ah6Input(
+  packet: Uint8Array,
+  ahOffset: number,
+  auth: PreparedAuth,
+  opts: {
+    readonly seqHi?: number;
+    /**
+     * What the next header field in front of AH holds for the ICV when it differs from the
+     * bytes: inside one xfrm_input loop the kernel leaves it naming the first header removed.
+     */
+    readonly nextHeaderSeen?: number;
+  } = {},
+): Ah6InputResult {
   if (packet.length < ahOffset + AH_FIXED_LENGTH) return drop('truncated', `AH needs 12 bytes at ${ahOffset}, packet has ${packet.length}`);
   const length = (packet[ahOffset + AH_PAYLOAD_LEN]! + 2) * 4;
   const fullLength = auth.fullLength;
@@ -204,7 +216,12 @@ export function ah6Input(packet: Uint8Array, ahOffset: number, auth: PreparedAut
     return drop('truncated', `AH of ${length} bytes at ${ahOffset} overruns the ${packet.length}-byte packet`);
   const nhoff = nextHeaderOffsetBefore(packet, ahOffset);
   if (!nhoff.ok) return drop('truncated', nhoff.error.detail);
-  const icv = ah6Icv(auth, packet, ahOffset, opts.seqHi);
+  let covered = packet;
+  if (opts.nextHeaderSeen !== undefined) {
+    covered = packet.slice();
+    covered[nhoff.value] = opts.nextHeaderSeen;
+  }
+  const icv = ah6Icv(auth, covered, ahOffset, opts.seqHi);
   if (!icv.ok) return drop('bad-options', icv.error.detail);
   const received = packet.subarray(ahOffset + AH_ICV, ahOffset + AH_ICV + auth.icvLength);
   if (!constantTimeEqual(icv.value, received)) return drop('icv-mismatch', 'AH ICV does not verify');

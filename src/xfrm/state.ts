@@ -463,7 +463,14 @@ function initType(proto: XfrmStateProto, mode: XfrmMode, algos: XfrmStateAlgos, 
     case 'ah': {
       if (!algos.auth) throw new ConfigError('EINVAL', 'AH requires a state with an AUTH algorithm');
       if (encap) throw new ConfigError('EINVAL', 'AH is not compatible with encapsulation');
-      const auth = prepareAuth(algos.auth.name, algos.auth.key, algos.auth.truncBits);
+      let auth: PreparedAuth;
+      try {
+        auth = prepareAuth(algos.auth.name, algos.auth.key, algos.auth.truncBits);
+      } catch (e) {
+        // ah6_init_state: a key the MAC refuses (xcbc(aes) with 20 bytes) gets this extack.
+        if (e instanceof ConfigError && e.errno === 'EINVAL' && e.extack === undefined) throw new ConfigError('EINVAL', CRYPTO_INIT_FAILED);
+        throw e;
+      }
       if (mode !== 'transport' && mode !== 'tunnel' && mode !== 'beet') {
         throw new ConfigError('EINVAL', 'Invalid mode requested for AH, must be one of TRANSPORT, TUNNEL, BEET');
       }

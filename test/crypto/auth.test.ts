@@ -230,3 +230,43 @@ describe('prepareAuth() per-message use', () => {
     expect(() => a.mac(ascii('x'))).toThrow();
   });
 });
+
+describe('prepareAuth() xcbc(aes) and cmac(aes)', () => {
+  const seq = (n: number) => Uint8Array.from({ length: n }, (_, i) => i);
+  const key = seq(16);
+
+  it.each([
+    // RFC 3566 section 4.6, test cases 1, 2, 3, 4 and 5 (key 000102...0f, messages 0x00, 0x01, ...).
+    [0, '75f0251d528ac01c4573dfd584d79f29'],
+    [3, '5b376580ae2f19afe7219ceef172756f'],
+    [16, 'd2a246fa349b68a79998a4394ff7a263'],
+    [20, '47f51b4564966215b8985c63055ed308'],
+    [32, 'f54f0ec8d2b9f3d36807734bd5283fd4'],
+  ])('xcbc(aes) of %i bytes gives the RFC 3566 MAC (the full 128 bits, and 96 by default)', (n, expected) => {
+    expect(toHex(prepareAuth('xcbc(aes)', key, 128).mac(seq(n)))).toBe(expected);
+    expect(toHex(prepareAuth('xcbc(aes)', key).mac(seq(n)))).toBe(expected.slice(0, 24));
+  });
+
+  it.each([
+    // RFC 4493 section 4, examples 1 to 4 (key 2b7e1516..., message 6bc1bee2...).
+    [0, 'bb1d6929e95937287fa37d129b756746'],
+    [16, '070a16b46b4d4144f79bdd9dd04a287c'],
+    [40, 'dfa66747de9ae63030ca32611497c827'],
+    [64, '51f0bebf7e3b9d92fc49741779363cfe'],
+  ])('cmac(aes) of %i bytes gives the RFC 4493 MAC', (n, expected) => {
+    const k = fromHex('2b7e151628aed2a6abf7158809cf4f3c');
+    const m = fromHex(
+      '6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710',
+    ).subarray(0, n);
+    expect(toHex(prepareAuth('cmac(aes)', k, 128).mac(m))).toBe(expected);
+    // Parts are one message.
+    expect(toHex(prepareAuth('cmac(aes)', k, 128).mac(m.subarray(0, 7), m.subarray(7)))).toBe(expected);
+  });
+
+  it('an AES MAC refuses a key that is not an AES key, with EINVAL and no extack (setkey)', () => {
+    for (const name of ['xcbc(aes)', 'cmac(aes)']) {
+      const e = configErrorOf(() => prepareAuth(name, new Uint8Array(20)));
+      expect([e.errno, e.extack]).toEqual(['EINVAL', undefined]);
+    }
+  });
+});

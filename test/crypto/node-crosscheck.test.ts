@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { prepareAead } from '../../src/crypto/aead.js';
 import { prepareAuth } from '../../src/crypto/auth.js';
 import { prepareCipher } from '../../src/crypto/cipher.js';
-import { concatBytes, toHex } from '../../src/wire/hex.js';
+import { concatBytes, fromHex, toHex } from '../../src/wire/hex.js';
 
 const RUNS = { numRuns: 200 };
 
@@ -95,5 +95,131 @@ describe('prepareAead() rfc4106(gcm(aes)) agrees with node:crypto aes-*-gcm', ()
       }),
       RUNS,
     );
+  });
+});
+
+describe('prepareAead() rfc4309(ccm(aes)) agrees with node:crypto aes-*-ccm (11-byte nonce: salt | IV)', () => {
+  const arb = (keyLength: number) =>
+    fc.record({
+      key: fc.uint8Array({ minLength: keyLength + 3, maxLength: keyLength + 3 }),
+      iv: fc.uint8Array({ minLength: 8, maxLength: 8 }),
+      aad: fc.uint8Array({ maxLength: 40 }),
+      plaintext: fc.uint8Array({ maxLength: 600 }),
+      icvBits: fc.constantFrom(64, 96, 128),
+    });
+  it.each([16, 24, 32])('%i-byte AES keys with 64, 96 and 128-bit ICVs', (keyLength) => {
+    fc.assert(
+      fc.property(arb(keyLength), ({ key, iv, aad, plaintext, icvBits }) => {
+        const algo = `aes-${keyLength * 8}-ccm` as 'aes-128-ccm';
+        const nonce = new Uint8Array([...key.subarray(keyLength), ...iv]);
+        const icvLength = icvBits / 8;
+        const enc = createCipheriv(algo, key.subarray(0, keyLength), nonce, { authTagLength: icvLength });
+        if (aad.length > 0) enc.setAAD(aad, { plaintextLength: plaintext.length });
+        const ct = concatBytes(new Uint8Array(enc.update(plaintext)), new Uint8Array(enc.final()));
+        const expected = concatBytes(ct, new Uint8Array(enc.getAuthTag()));
+        const a = prepareAead('rfc4309(ccm(aes))', key, icvBits);
+        expect(toHex(a.seal(iv, aad, plaintext))).toBe(toHex(expected));
+        expect(toHex(a.open(iv, aad, expected)!)).toBe(toHex(plaintext));
+        const forged = expected.slice();
+        forged[forged.length - 1] = forged[forged.length - 1]! ^ 1;
+        expect(a.open(iv, aad, forged)).toBeUndefined();
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('prepareAead() rfc4543(gcm(aes)) is GCM with nothing encrypted: the tag covers AAD | IV | payload', () => {
+  it.each([16, 24, 32])('%i-byte AES keys', (keyLength) => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: keyLength + 4, maxLength: keyLength + 4 }),
+        fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        fc.uint8Array({ minLength: 8, maxLength: 12 }),
+        fc.uint8Array({ maxLength: 600 }),
+        (key, iv, aad, payload) => {
+          const nonce = new Uint8Array([...key.subarray(keyLength), ...iv]);
+          const enc = createCipheriv(`aes-${keyLength * 8}-gcm` as 'aes-128-gcm', key.subarray(0, keyLength), nonce);
+          enc.setAAD(concatBytes(aad, iv, payload));
+          enc.update(new Uint8Array(0));
+          enc.final();
+          const expected = concatBytes(payload, new Uint8Array(enc.getAuthTag()));
+          const a = prepareAead('rfc4543(gcm(aes))', key, 128);
+          expect(toHex(a.seal(iv, aad, payload))).toBe(toHex(expected));
+          expect(toHex(a.open(iv, aad, expected)!)).toBe(toHex(payload));
+          if (payload.length > 0) {
+            const forged = expected.slice();
+            forged[0] = forged[0]! ^ 1;
+            expect(a.open(iv, aad, forged)).toBeUndefined();
+          }
+        },
+      ),
+      RUNS,
+    );
+  });
+});
+
+describe('prepareAead() rfc7539esp(chacha20,poly1305) agrees with node:crypto chacha20-poly1305 (nonce: salt | IV)', () => {
+  it('36-byte keys, 128-bit ICV', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 36, maxLength: 36 }),
+        fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.uint8Array({ maxLength: 600 }),
+        (key, iv, aad, plaintext) => {
+          const nonce = new Uint8Array([...key.subarray(32), ...iv]);
+          const enc = createCipheriv('chacha20-poly1305', key.subarray(0, 32), nonce, { authTagLength: 16 });
+          enc.setAAD(aad, { plaintextLength: plaintext.length });
+          const ct = concatBytes(new Uint8Array(enc.update(plaintext)), new Uint8Array(enc.final()));
+          const expected = concatBytes(ct, new Uint8Array(enc.getAuthTag()));
+          const a = prepareAead('rfc7539esp(chacha20,poly1305)', key, 128);
+          expect(toHex(a.seal(iv, aad, plaintext))).toBe(toHex(expected));
+          expect(toHex(a.open(iv, aad, expected)!)).toBe(toHex(plaintext));
+          const forged = expected.slice();
+          forged[forged.length - 1] = forged[forged.length - 1]! ^ 1;
+          expect(a.open(iv, aad, forged)).toBeUndefined();
+        },
+      ),
+      RUNS,
+    );
+  });
+});
+
+describe('prepareCipher() cbc(des3_ede) and cbc(des) agree with node:crypto des-ede3-cbc', () => {
+  it('cbc(des3_ede) with three independent keys', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 24, maxLength: 24 }),
+        fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        fc.integer({ min: 0, max: 12 }),
+        (key, iv, blocks) => {
+          const plaintext = Uint8Array.from({ length: blocks * 8 }, (_, i) => (i * 37 + key[0]!) & 0xff);
+          const enc = createCipheriv('des-ede3-cbc', key, iv).setAutoPadding(false);
+          const expected = concatBytes(new Uint8Array(enc.update(plaintext)), new Uint8Array(enc.final()));
+          const c = prepareCipher('cbc(des3_ede)', key);
+          expect(toHex(c.encrypt(iv, plaintext))).toBe(toHex(expected));
+          expect(toHex(c.decrypt(iv, expected))).toBe(toHex(plaintext));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('cbc(des) is triple DES with one key three times (OpenSSL 3 keeps single DES in its legacy provider)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.uint8Array({ minLength: 8, maxLength: 8 }), (key, iv) => {
+        const plaintext = Uint8Array.from({ length: 24 }, (_, i) => i);
+        const enc = createCipheriv('des-ede3-cbc', concatBytes(key, key, key), iv).setAutoPadding(false);
+        const expected = concatBytes(new Uint8Array(enc.update(plaintext)), new Uint8Array(enc.final()));
+        expect(toHex(prepareCipher('cbc(des)', key).encrypt(iv, plaintext))).toBe(toHex(expected));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('the FIPS 81 known answer: DES of "Now is t" under 0123456789abcdef is 3fa40e8a984d4815', () => {
+    const c = prepareCipher('cbc(des)', fromHex('0123456789abcdef'));
+    expect(toHex(c.encrypt(new Uint8Array(8), new TextEncoder().encode('Now is t')))).toBe('3fa40e8a984d4815');
   });
 });

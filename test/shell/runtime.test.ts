@@ -88,6 +88,14 @@ describe('the bash runtime', () => {
     expect(r.stderr).toBe('Cannot open network namespace "nope": No such file or directory\n');
   });
 
+  test('a shell started in a namespace (sh -c) runs its commands there too', async () => {
+    // Linux: `ip netns exec a sh -c 'ip xfrm policy list | grep -c ^src'` counts a's policies;
+    // the namespace belongs to the process and its children, not to one command.
+    const { sh } = shell();
+    const r = await sh.run('nsexec a sh -c whereami; nsexec a bash -c whereami; whereami; sh -c whereami');
+    expect(r.stdout).toBe('a\na\ninit\ninit\n');
+  });
+
   test('kill of an unknown pid and wait for a job that never ends fail as bash and xfrmsim say', async () => {
     const { sh } = shell();
     const r = await sh.run('kill 77; echo rc=$?; fakecap 2>/dev/null & wait $!; echo rc=$?');

@@ -165,6 +165,47 @@ describe('the xfrm engine on the stack paths', () => {
     expect(bound.lines).toContain('ping: sendmsg: Operation not permitted');
   });
 
+  test("a refused echo reply counts once for ping's raw socket and once for icmpv6_rcv (conformance case x_allow_exceptions A4)", () => {
+    // Linux 6.1: raw6_local_deliver hands ping's raw socket (its filter passes echo replies) a copy
+    // first, and rawv6_rcv runs the in check on it; then icmpv6_rcv runs it again. The kernel run
+    // of x_allow_exceptions shows XfrmInPolBlock=4 after two refused replies.
+    const w = pair();
+    const a = w.host('a');
+    a.xfrm.spd.add({
+      selector: makeSelector({
+        family: 'inet6',
+        src: B,
+        dst: A,
+        prefixlenS: 128,
+        prefixlenD: 128,
+        proto: 58,
+        sport: 129,
+        sportMask: 0xffff,
+      }),
+      dir: 'in',
+      action: 'block',
+    });
+    expect(ping(a, B, { count: 1, timeoutUs: 1_000_000 }).received).toBe(0);
+    expect(a.counter('XfrmInPolBlock')).toBe(2);
+    // An echo request refused while no ping runs on a (the filter would not pass it anyway): once.
+    a.xfrm.spd.add({
+      selector: makeSelector({
+        family: 'inet6',
+        src: B,
+        dst: A,
+        prefixlenS: 128,
+        prefixlenD: 128,
+        proto: 58,
+        sport: 128,
+        sportMask: 0xffff,
+      }),
+      dir: 'in',
+      action: 'block',
+    });
+    expect(ping(w.host('b'), A, { count: 1, timeoutUs: 1_000_000 }).received).toBe(0);
+    expect(a.counter('XfrmInPolBlock')).toBe(3);
+  });
+
   test('the in check sees lo as the flow device (kernel-semantics 1.3)', () => {
     const w = pair();
     const b = w.host('b');
