@@ -197,7 +197,7 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
     host.trace(id, { kind: 'xfrm', seam: 'out', detail: decision.detail });
     const out = runHook(host, 'OUTPUT', skb);
     if (out) host.dropCounted(out, decision.counter, `xfrm: ${decision.detail}; the blackhole route discards it`);
-    return { ok: true, pkt: id };
+    return { ok: true, pkt: id, blackholed: true };
   }
   if (decision.kind === 'plain') host.trace(id, { kind: 'xfrm', seam: 'out', detail: decision.detail });
   const bundle = decision.kind === 'bundle' ? decision : undefined;
@@ -221,7 +221,7 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
     if (d.kind === 'block' || d.kind === 'error' || d.kind === 'no-state') {
       host.trace(id, { kind: 'xfrm', seam: 'out', detail: d.detail });
       host.dropCounted(out, d.kind === 'block' ? (d.counter ?? 'XFRM_POLICY') : d.counter, `xfrm after re-route: ${d.detail}`);
-      return d.kind === 'no-state' ? { ok: true, pkt: id } : { ok: false, errno: d.errno, pkt: id };
+      return d.kind === 'no-state' ? { ok: true, pkt: id, blackholed: true } : { ok: false, errno: d.errno, pkt: id };
     }
     xfrmBundle = d.kind === 'bundle' ? d : undefined;
     if (xfrmBundle) {

@@ -60,5 +60,6 @@ export interface TraceEvent {
 
 /** The result a sender sees from sendmsg/connect: success or the errno the kernel returns. */
 export type SendResult =
-  | { readonly ok: true; readonly pkt: number }
+  /** blackholed: the route was xfrm's blackhole for a template without SA (larval_drop); the packet was discarded after OUTPUT. */
+  | { readonly ok: true; readonly pkt: number; readonly blackholed?: true }
   | { readonly ok: false; readonly errno: import('../errors.js').Errno; readonly pkt?: number };

@@ -11,7 +11,7 @@ import type { Host } from './host.js';
 import { icmpv6SendError } from './icmp6.js';
 import { ip6SendLocal, routeOutput } from './ip6-output.js';
 import type { SendResult, Skb } from './types.js';
-import { xfrmLookupOutput, xfrmPolicyCheck } from './xfrm-seams.js';
+import { type Flow6, xfrmLookupOutput, xfrmPolicyCheck } from './xfrm-seams.js';
 
 /** net.ipv4.ip_local_port_range default (shared by IPv6). */
 export const IP_LOCAL_PORT_RANGE = [32768, 60999] as const;
@@ -44,6 +44,10 @@ export class UdpSocket {
   readonly rxQueue: QueuedDatagram[] = [];
   /** sk_err: set by an ICMPv6 error on a connected socket, reported (and cleared) by the next call. */
   sockErr: Errno | undefined;
+  /** Whether the route the socket keeps (connected) is xfrm's blackhole for a template without SA. */
+  private cachedBlackhole = false;
+  /** The flow connect() looked up, for the lookups a release of the socket makes again. */
+  private connectedLookup: { readonly flow: Flow6; readonly loopback: boolean } | undefined;
   /** The application's wake-up (sk_data_ready): called after the packet that queued a datagram. */
   onReadable: (() => void) | undefined;
   private wakePending = false;
@@ -98,7 +102,22 @@ export class UdpSocket {
     if (d.kind === 'block' || d.kind === 'error') return { ok: false, errno: d.errno };
     this.localAddr = src;
     this.remote = { addr, port };
+    this.cachedBlackhole = d.kind === 'no-state';
+    this.connectedLookup = { flow, loopback: rt.dev.kind === 'loopback' };
+    // release_sock's ip6_datagram_release_cb finds the cached blackhole obsolete and routes again
+    // (recorded: cases/n_udp_nostate, two XfrmOutNoStates for connect() alone).
+    this.releaseCb(flow, rt.dev.kind === 'loopback');
     return { ok: true };
+  }
+
+  /**
+   * ip6_datagram_release_cb, run when a call that locked the socket releases it: a cached route
+   * that is xfrm's blackhole (a template without SA) is obsolete, so the route is looked up again,
+   * and counted again. A route that is fine stays.
+   */
+  private releaseCb(flow: Flow6, loopback: boolean): void {
+    if (!this.cachedBlackhole) return;
+    this.cachedBlackhole = xfrmLookupOutput(this.host, flow, loopback).kind === 'no-state';
   }
 
   /** send(2) on a connected socket. */
@@ -130,6 +149,8 @@ export class UdpSocket {
       summary: `UDP ${sport} > ${port} length ${data.length}`,
     });
     if (r.ok) this.host.count('Udp6OutDatagrams');
+    // A connected socket keeps the route its send looked up (ip6_sk_dst_store_flow).
+    if (this.remote && addr === this.remote.addr && port === this.remote.port) this.cachedBlackhole = r.ok && r.blackholed === true;
     return r;
   }
 
@@ -156,6 +177,8 @@ export class UdpSocket {
 
   /** close(2): datagrams never read are freed with the socket (no counter; the drop reason names it). */
   close(): void {
+    // udpv6_destroy_sock locks and releases the socket once more.
+    if (this.connectedLookup) this.releaseCb(this.connectedLookup.flow, this.connectedLookup.loopback);
     for (const d of this.rxQueue.splice(0)) this.host.drop({ id: d.pkt }, 'NOT_SPECIFIED', 'udp: freed unread when the socket closed');
     this.closed = true;
     this.host.udpSockets.delete(this);

@@ -227,4 +227,24 @@ describe('connect() and the xfrm lookup', () => {
     expect(udpSocket(b).connect(ip('4321::1'), 5000)).toEqual({ ok: false, errno: 'EPERM' });
     expect(udpSocket(b).connect(ip('::1'), 5000)).toEqual({ ok: true });
   });
+
+  // Recorded on Linux 6.1 (cases/n_udp_nostate; an strace of nc there: connect, write, close).
+  test('under a template without SA: connect() looks up twice (its release finds the blackhole obsolete), each send once, close once more; a socket whose route is no blackhole looks up once', () => {
+    const w = pair();
+    const a = w.host('a');
+    addPolicy(a.xfrm, { dir: 'out', src: ip('4321::1'), dst: ip('4321::2'), proto: 17, tmpls: [{ proto: 'esp' }] });
+    const nostates = () => a.xfrm.stats.get('XfrmOutNoStates');
+    const s = udpSocket(a);
+    expect(s.connect(ip('4321::2'), 5000)).toEqual({ ok: true });
+    expect(nostates()).toBe(2);
+    const sent = s.send(new Uint8Array([1, 2, 3]));
+    expect(sent.ok && sent.blackholed).toBe(true);
+    expect(nostates()).toBe(3);
+    s.close();
+    expect(nostates()).toBe(4);
+    const plain = udpSocket(a);
+    expect(plain.connect(ip('4321::1'), 5000)).toEqual({ ok: true });
+    plain.close();
+    expect(nostates()).toBe(4);
+  });
 });
