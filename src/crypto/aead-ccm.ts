@@ -1,8 +1,8 @@
 /** ESP `aead rfc4309(ccm(aes))`: AES-CCM with a 3-byte salt, an 8-byte IV and 8/12/16-byte ICVs (RFC 4309; RFC 3610; NIST SP 800-38C; kernel: crypto/ccm.c crypto_rfc4309_*). */
 
 import { unsafe } from '@noble/ciphers/aes.js';
-import { ConfigError } from '../errors.js';
 import type { PreparedAead } from './aead.js';
+import { expandSaltedAesKey } from './bytes.js';
 import { constantTimeEqual, wipe } from './constant-time.js';
 
 const SALT_LENGTH = 3;
@@ -16,12 +16,7 @@ const L = 4;
  * (19, 27 or 35 bytes); another length is EINVAL from setkey. The caller has checked the ICV length.
  */
 export function prepareCcm(name: string, keyWithSalt: Uint8Array, icvBits: number): PreparedAead {
-  const aesLength = keyWithSalt.length - SALT_LENGTH;
-  if (aesLength !== 16 && aesLength !== 24 && aesLength !== 32) throw new ConfigError('EINVAL');
-  const aesKey = keyWithSalt.slice(0, aesLength);
-  const salt = keyWithSalt.slice(aesLength);
-  const xk = unsafe.expandKeyLE(aesKey);
-  wipe(aesKey);
+  const { xk, salt } = expandSaltedAesKey(keyWithSalt, SALT_LENGTH);
   const icvLength = icvBits / 8;
   const mac = new Uint8Array(BLOCK);
   const macView = new DataView(mac.buffer);

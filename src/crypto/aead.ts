@@ -2,10 +2,10 @@
 
 import { GHASH } from '@noble/ciphers/_polyval.js';
 import { unsafe } from '@noble/ciphers/aes.js';
-import { ConfigError } from '../errors.js';
 import { prepareCcm } from './aead-ccm.js';
 import { prepareChachaPoly } from './aead-chacha.js';
 import { notModelled, resolveAead } from './algorithms.js';
+import { concat, expandSaltedAesKey } from './bytes.js';
 import { constantTimeEqual, wipe } from './constant-time.js';
 
 /** An AEAD bound to one key: `seal` gives ciphertext|ICV, `open` the plaintext or undefined. */
@@ -58,12 +58,7 @@ export function prepareAead(name: string, keyWithSalt: Uint8Array, icvBits: numb
  */
 function prepareGcm(name: string, keyWithSalt: Uint8Array, icvBits: number, gmac: boolean): PreparedAead {
   const algorithm = { name };
-  const aesLength = keyWithSalt.length - SALT_LENGTH;
-  if (aesLength !== 16 && aesLength !== 24 && aesLength !== 32) throw new ConfigError('EINVAL');
-  const aesKey = keyWithSalt.slice(0, aesLength);
-  const salt = keyWithSalt.slice(aesLength);
-  const xk = unsafe.expandKeyLE(aesKey);
-  wipe(aesKey);
+  const { xk, salt } = expandSaltedAesKey(keyWithSalt, SALT_LENGTH);
   const hashKey = unsafe.encryptBlock(xk, new Uint8Array(BLOCK));
   const ghash = new GHASH(hashKey, GHASH_EXPECTED_LENGTH);
   wipe(hashKey);
@@ -121,7 +116,7 @@ function prepareGcm(name: string, keyWithSalt: Uint8Array, icvBits: number, gmac
     seal(iv, aad, plaintext) {
       start(iv);
       if (gmac) {
-        computeTag(concat(aad, iv, plaintext), EMPTY);
+        computeTag(concat([aad, iv, plaintext]), EMPTY);
         const sealed = new Uint8Array(plaintext.length + icvLength);
         sealed.set(plaintext);
         sealed.set(tag.subarray(0, icvLength), plaintext.length);
@@ -139,7 +134,7 @@ function prepareGcm(name: string, keyWithSalt: Uint8Array, icvBits: number, gmac
       if (sealed.length < icvLength) return undefined;
       start(iv);
       const ct = sealed.subarray(0, sealed.length - icvLength);
-      computeTag(gmac ? concat(aad, iv, ct) : aad, gmac ? EMPTY : ct);
+      computeTag(gmac ? concat([aad, iv, ct]) : aad, gmac ? EMPTY : ct);
       // The tag is checked before any decryption, so a forged packet yields no plaintext.
       if (!constantTimeEqual(tag.subarray(0, icvLength), sealed.subarray(ct.length))) return undefined;
       if (gmac) return ct.slice();
@@ -152,14 +147,4 @@ function prepareGcm(name: string, keyWithSalt: Uint8Array, icvBits: number, gmac
       wipe(xk, salt, counter, tagMask, tag);
     },
   };
-}
-
-function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

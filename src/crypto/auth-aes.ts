@@ -3,6 +3,7 @@
 import { unsafe } from '@noble/ciphers/aes.js';
 import { ConfigError } from '../errors.js';
 import type { PreparedAuth } from './auth.js';
+import { concat } from './bytes.js';
 import { constantTimeEqual, wipe } from './constant-time.js';
 
 const BLOCK = 16;
@@ -83,15 +84,5 @@ function dbl(block: Uint8Array): Uint8Array {
   const out = new Uint8Array(BLOCK);
   for (let i = 0; i < BLOCK; i++) out[i] = ((block[i]! << 1) | (i + 1 < BLOCK ? block[i + 1]! >> 7 : 0)) & 0xff;
   if (block[0]! & 0x80) out[BLOCK - 1] = out[BLOCK - 1]! ^ 0x87;
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
