@@ -298,7 +298,13 @@ describe('printPcap() against the installed tcpdump', () => {
     it(`prints random frames as tcpdump ${mode.flags.join(' ')} does`, () => {
       expect(tcpdumpVersion(), 'tcpdump is not installed: apt-get install tcpdump').toBeDefined();
       fc.assert(
-        fc.property(run, (records) => {
+        fc.property(run, (generated) => {
+          // A random TCP option can be MPTCP's, whose contents tcpdump decodes and we do not
+          // (printPacketDetailed says so): such frames are left out, as below.
+          const records = generated.filter(
+            (r) => printPacketDetailed(r.data, { ...r, verbosity: mode.verbosity, linkHeader: mode.linkHeader }).unmodelled === undefined,
+          );
+          fc.pre(records.length > 0);
           const { expected, actual } = printBoth(records, mode);
           expect(firstDifference(expected, actual)).toBeUndefined();
         }),
