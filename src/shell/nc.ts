@@ -207,6 +207,17 @@ function block(world: World, done: () => boolean, deadlineUs: number): Outcome {
   }
 }
 
+/** fillbuf until EAGAIN: the bytes read, and whether the net input ended (end of file, or an error such as a reset). */
+function drainTcp(sock: TcpSocket, decoder: InstanceType<typeof TextDecoder>): { readonly text: string; readonly gone: boolean } {
+  let text = '';
+  for (;;) {
+    const r = sock.recv();
+    if (!r.ok) return { text, gone: r.errno !== 'EAGAIN' };
+    if (r.data.length === 0) return { text, gone: true };
+    text += decoder.decode(r.data, { stream: true });
+  }
+}
+
 /** What runs when a system call returns to the process: the work its transmits left pending at this instant. */
 function softirqs(world: World): void {
   world.clock.runUntil(world.clock.nowUs);
@@ -271,20 +282,9 @@ function readwrite(sock: TcpSocket, o: NcOptions, ctx: SimContext, stderr: strin
     readable = true;
   };
   for (;;) {
-    // fillbuf until EAGAIN; end of file and errors (a reset) both end the net input.
-    let gone = false;
-    for (;;) {
-      const r = sock.recv();
-      if (!r.ok) {
-        gone = r.errno !== 'EAGAIN';
-        break;
-      }
-      if (r.data.length === 0) {
-        gone = true;
-        break;
-      }
-      stdout += decoder.decode(r.data, { stream: true });
-    }
+    const read = drainTcp(sock, decoder);
+    stdout += read.text;
+    const gone = read.gone;
     readable = false;
     if (gone || sock.state === 'CLOSE') break;
     const idleBy = o.timeoutS !== undefined ? clock.nowUs + o.timeoutS * 1_000_000 : Number.POSITIVE_INFINITY;
@@ -500,19 +500,9 @@ class Listener implements Job {
   }
 
   private readFrom(c: TcpSocket): void {
-    let gone = false;
-    for (;;) {
-      const r = c.recv();
-      if (!r.ok) {
-        gone = r.errno !== 'EAGAIN';
-        break;
-      }
-      if (r.data.length === 0) {
-        gone = true;
-        break;
-      }
-      this.stdout += this.decoder.decode(r.data, { stream: true });
-    }
+    const read = drainTcp(c, this.decoder);
+    this.stdout += read.text;
+    const gone = read.gone;
     // "listen and net in gone": the connection is done once the peer's FIN (or a reset) is read.
     if (gone || c.state === 'CLOSE') {
       c.onReadable = undefined;
