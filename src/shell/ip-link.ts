@@ -2,6 +2,7 @@
 
 import { ConfigError } from '../errors.js';
 import type { Host } from '../stack/host.js';
+import { mcDestroy } from '../stack/mld.js';
 import type { NetDevice } from '../stack/netdev.js';
 import type { World } from '../stack/world.js';
 import { formatMac } from '../wire/ethernet.js';
@@ -589,7 +590,7 @@ export function deleteLink(world: World, host: Host, dev: NetDevice): void {
     h.fib.deleteDevice(d.name);
     h.neigh.get(d.name)?.flush();
     h.neigh.delete(d.name);
-    h.mcGroups.delete(d.name);
+    mcDestroy(h, d.name);
     h.devices.delete(d.name);
     for (const c of d.captures) c.stop();
   }

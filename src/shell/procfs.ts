@@ -256,8 +256,8 @@ export function writeSysctl(f: ModelledSysctl, text: string, host: Host): Errno 
  * /proc/net/snmp6's names in Linux 6.1 (oracle "cat-snmp6") that the model either raises or that
  * stay zero because what raises them is not modelled (UDP-Lite, MLD
  * queries, redirects, router advertisements sent, socket memory pressure). Counters the kernel
- * raises in ordinary traffic but the model does not keep (octets, Ip6InNoECTPkts, MLDv2 reports
- * sent, Icmp6OutRateLimitHost) are left out, so a script grepping them finds nothing rather than a wrong 0.
+ * raises in ordinary traffic but the model does not keep (octets, Ip6InNoECTPkts,
+ * Icmp6OutRateLimitHost) are left out, so a script grepping them finds nothing rather than a wrong 0.
  */
 const SNMP6_LAYOUT: readonly (readonly [section: 'ip' | 'icmp' | 'udp' | 'udplite', names: readonly string[]])[] = [
   ['ip', [...SNMP6_IP, 'Ip6InBcastOctets', 'Ip6OutBcastOctets', 'Ip6InECT1Pkts', 'Ip6InECT0Pkts', 'Ip6InCEPkts']],
@@ -298,6 +298,7 @@ const SNMP6_LAYOUT: readonly (readonly [section: 'ip' | 'icmp' | 'udp' | 'udplit
       'Icmp6OutNeighborSolicits',
       'Icmp6OutNeighborAdvertisements',
       'Icmp6OutRedirects',
+      'Icmp6OutMLDv2Reports',
     ],
   ],
   [

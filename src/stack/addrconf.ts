@@ -6,6 +6,7 @@ import type { Ipv6Address } from '../wire/ipv6-address.js';
 import type { TimerId } from './clock.js';
 import { METRIC_ADDRCONF, prefixMatches, RT_TABLE_LOCAL, RT_TABLE_MAIN } from './fib.js';
 import type { Host } from './host.js';
+import { anycastDec, anycastInc, mcDec, mcDown, mcForwardChange, mcInc, mcUp, mldDadComplete } from './mld.js';
 import { sendNs, sendRs } from './ndisc.js';
 import type { NetDevice } from './netdev.js';
 
@@ -18,6 +19,8 @@ export interface InetAddr {
   readonly nodad: boolean;
   dadTimer?: TimerId;
   dadProbesLeft: number;
+  /** Whether the address holds its solicited-node group (addrconf_join_solict) and its prefix's subnet-router anycast address. */
+  joined?: { solicited: boolean; anycast: boolean };
 }
 
 /** Address scopes as RFC 4291 numbers them (IPV6_ADDR_SCOPE_*). */
@@ -83,19 +86,6 @@ export function solicitedNode(addr: Ipv6Address): Ipv6Address {
   return a;
 }
 
-export function joinGroup(host: Host, dev: string, group: Ipv6Address): void {
-  let s = host.mcGroups.get(dev);
-  if (!s) {
-    s = new Set();
-    host.mcGroups.set(dev, s);
-  }
-  s.add(toHex(group));
-}
-
-export function isMember(host: Host, dev: string, group: Ipv6Address): boolean {
-  return host.mcGroups.get(dev)?.has(toHex(group)) ?? false;
-}
-
 function addRoute(host: Host, r: Parameters<Host['fib']['replace']>[0]): void {
   host.fib.replace(r);
 }
@@ -124,6 +114,8 @@ export function addAddress(host: Host, devName: string, addr: Ipv6Address, prefi
   if (prefixLen < 0 || prefixLen > 128) throw new ConfigError('EINVAL');
   if (host.hasAddress(addr, { dev: devName, includeTentative: true })) throw new ConfigError('EEXIST');
   const a: InetAddr = { addr: addr.slice(), prefixLen, dev: devName, tentative: false, nodad: !!opts.nodad, dadProbesLeft: 0 };
+  // addrconf_add_dev -> ipv6_find_idev: on an up device every group is reported again (ipv6_mc_up).
+  if (dev.adminUp && !dev.conf.disable_ipv6) mcUp(host, dev);
   host.addrs.push(a);
   if (dev.running && !dev.conf.disable_ipv6) addrUp(host, dev, a);
   return a;
@@ -143,10 +135,40 @@ function removeAddr(host: Host, a: InetAddr): void {
   tryDelete(host, { dst: a.addr, prefixLen: 128, table: RT_TABLE_LOCAL, dev: a.dev, type: 'local' });
   const sameDev = host.addrs.some((o) => o.dev === a.dev && o.prefixLen === a.prefixLen && prefixMatches(o.addr, o.prefixLen, a.addr));
   if (!sameDev) tryDelete(host, { dst: a.addr, prefixLen: a.prefixLen, table: RT_TABLE_MAIN, dev: a.dev, metric: METRIC_ADDRCONF });
-  const groups = host.mcGroups.get(a.dev);
-  if (groups && !host.addrs.some((o) => o.dev === a.dev && toHex(solicitedNode(o.addr)) === toHex(solicitedNode(a.addr)))) {
-    groups.delete(toHex(solicitedNode(a.addr)));
+  // __ipv6_ifa_notify(RTM_DELADDR): the anycast address (on a forwarding device), then the solicited-node group.
+  const dev = host.devices.get(a.dev);
+  if (dev && a.joined) {
+    if (a.joined.anycast) anycastDec(host, dev, subnetAnycast(a), solicitedNode(subnetAnycast(a)));
+    if (a.joined.solicited) mcDec(host, dev, solicitedNode(a.addr));
   }
+  a.joined = undefined;
+}
+
+/** The subnet-router anycast address of an address's prefix (addrconf_join_anycast); :: is none. */
+function subnetAnycast(a: InetAddr): Ipv6Address {
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) {
+    const bits = Math.max(0, Math.min(8, a.prefixLen - 8 * i));
+    out[i] = a.addr[i]! & ((0xff << (8 - bits)) & 0xff);
+  }
+  return out;
+}
+
+/** addrconf_join_anycast / addrconf_leave_anycast for one usable address. */
+function anycastMembership(host: Host, dev: NetDevice, a: InetAddr, join: boolean): void {
+  const any = subnetAnycast(a);
+  // On lo the anycast address exists without a solicited-node group (addrconf_join_solict skips IFF_LOOPBACK).
+  if (dev.kind === 'loopback' || isUnspecified(any) || !a.joined || a.joined.anycast === join) return;
+  a.joined.anycast = join;
+  (join ? anycastInc : anycastDec)(host, dev, any, solicitedNode(any));
+}
+
+/** dev_forward_change: the routers' groups, and each usable address's subnet-router anycast address. */
+export function addrconfForwardChange(host: Host, dev: NetDevice): void {
+  const on = dev.conf.forwarding > 0;
+  mcForwardChange(host, dev, on, (join) => {
+    for (const a of host.addrs) if (a.dev === dev.name && !a.tentative) anycastMembership(host, dev, a, join);
+  });
 }
 
 function tryDelete(host: Host, m: Parameters<Host['fib']['delete']>[0]): void {
@@ -164,11 +186,17 @@ function dadEnabled(host: Host, dev: NetDevice, a: InetAddr): boolean {
 }
 
 function addrUp(host: Host, dev: NetDevice, a: InetAddr): void {
-  if (dev.kind !== 'loopback') joinGroup(host, dev.name, solicitedNode(a.addr));
+  // addrconf_dad_begin -> addrconf_join_solict (not on lo). A device whose carrier comes back
+  // brings its addresses up again: they still hold their groups.
+  const fresh = !a.joined;
+  if (fresh) {
+    a.joined = { solicited: dev.kind !== 'loopback', anycast: false };
+    if (a.joined.solicited) mcInc(host, dev, solicitedNode(a.addr));
+  }
   if (!dadEnabled(host, dev, a)) {
     a.tentative = false;
     addrRoutes(host, a, true);
-    dadCompleted(host, dev, a);
+    dadCompleted(host, dev, a, fresh);
     return;
   }
   a.tentative = true;
@@ -186,7 +214,7 @@ function dadTimer(host: Host, dev: NetDevice, a: InetAddr): void {
     a.tentative = false;
     a.dadTimer = undefined;
     addRoute(host, { type: 'local', dst: a.addr, prefixLen: 128, table: RT_TABLE_LOCAL, metric: 0, dev: a.dev, protocol: 'kernel' });
-    dadCompleted(host, dev, a);
+    dadCompleted(host, dev, a, true);
     return;
   }
   a.dadProbesLeft--;
@@ -214,8 +242,13 @@ export function acceptRa(dev: NetDevice): boolean {
  * interval) while router_solicitations allows (-1: forever). No RA ever stops them here: RAs are
  * not processed by the model.
  */
-function dadCompleted(host: Host, dev: NetDevice, a: InetAddr): void {
+function dadCompleted(host: Host, dev: NetDevice, a: InetAddr, fresh: boolean): void {
+  // __ipv6_ifa_notify(RTM_NEWADDR): a forwarding device answers its prefix's subnet-router anycast address.
+  if (dev.conf.forwarding) anycastMembership(host, dev, a, true);
   if (dev.kind === 'loopback' || addrScope(a.addr) !== SCOPE.LINK) return;
+  // ipv6_mc_dad_complete, for the device's only usable link-local address (ipv6_lonely_lladdr).
+  const lonely = !host.addrs.some((o) => o !== a && o.dev === a.dev && !o.tentative && addrScope(o.addr) === SCOPE.LINK);
+  if (fresh && lonely) mldDadComplete(host, dev);
   if (!acceptRa(dev) || dev.conf.router_solicitations === 0) return;
   const random = host.random.fork(`rs:${dev.name}`);
   const jitter = (rt: number) => rt + Math.round(((random.below(2001) - 1000) / 10000) * rt);
@@ -252,8 +285,8 @@ export function addrconfDeviceUp(host: Host, dev: NetDevice): void {
     for (const a of host.addrs) if (a.dev === dev.name) addrUp(host, dev, a);
     return;
   }
-  joinGroup(host, dev.name, ALL_NODES);
-  if (host.conf.all.forwarding) joinGroup(host, dev.name, ALL_ROUTERS);
+  // addrconf_dev_config -> addrconf_add_dev -> ipv6_find_idev: the groups are reported again.
+  mcUp(host, dev);
   addRoute(host, {
     type: 'multicast',
     dst: MULTICAST_PREFIX,
@@ -289,7 +322,7 @@ export function addrconfDeviceDown(host: Host, dev: NetDevice, carrierOnly = fal
   if (carrierOnly) return;
   for (const a of host.addrs.filter((x) => x.dev === dev.name)) removeAddr(host, a);
   if (dev.kind !== 'loopback') host.fib.deleteDevice(dev.name);
-  host.mcGroups.delete(dev.name);
+  mcDown(host, dev);
 }
 
 function commonPrefixLen(a: Ipv6Address, b: Ipv6Address): number {

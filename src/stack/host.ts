@@ -2,13 +2,13 @@
 
 import type { Random } from '../crypto/random.js';
 import { ConfigError } from '../errors.js';
-import { toHex } from '../wire/hex.js';
 import type { Ipv6Address } from '../wire/ipv6-address.js';
 import { XfrmNamespace } from '../xfrm/namespace.js';
 import { isXfrmStatName } from '../xfrm/stats.js';
-import { ALL_ROUTERS, addrconfDeviceDown, addrconfDeviceUp, type InetAddr, joinGroup } from './addrconf.js';
+import { addrconfDeviceDown, addrconfDeviceUp, addrconfForwardChange, type InetAddr } from './addrconf.js';
 import { Bridge, bridgeCarrierCheck, bridgePorts, bridgeRecalculateMac } from './bridge.js';
 import { Fib } from './fib.js';
+import { type McDevice, mcDeviceInit } from './mld.js';
 import type { NeighTable } from './neighbour.js';
 import { type DeviceKind, defaultDevConf, type Ipv6DevConf, NetDevice } from './netdev.js';
 import { Netfilter } from './netfilter/netfilter.js';
@@ -34,8 +34,8 @@ export class Host {
   readonly counters = new Map<string, number>();
   /** Addresses in the order they were added (addrconf's per-device lists merged). */
   readonly addrs: InetAddr[] = [];
-  /** Joined multicast groups per device, as 32 hex digits (ipv6_mc_list). */
-  readonly mcGroups = new Map<string, Set<string>>();
+  /** Multicast groups and MLD state per device (inet6_dev's mc_list, mc_tomb, report timers). */
+  readonly mc = new Map<string, McDevice>();
   readonly neigh = new Map<string, NeighTable>();
   readonly pingSockets = new Set<PingSocket>();
   /** Bound UDP sockets (udptable), in bind order. */
@@ -73,6 +73,7 @@ export class Host {
     const m = mac ?? (kind === 'loopback' ? new Uint8Array(6) : randomMac(this.random.fork(`mac:${name}:${this.nextIfindex}`)));
     const dev = new NetDevice(this.name, name, this.nextIfindex++, kind, m, kind === 'loopback' ? 65536 : 1500, { ...this.conf.default });
     this.devices.set(name, dev);
+    mcDeviceInit(this, dev);
     if (this.world.captureAll) dev.startCapture();
     return dev;
   }
@@ -187,14 +188,10 @@ export class Host {
       // addrconf_fixup_forwarding / addrconf_disable_ipv6: writing `all` rewrites default and every interface.
       if (key === 'forwarding' || key === 'disable_ipv6') {
         this.conf.default[key] = value;
-        for (const d of this.devices.values()) d.conf[key] = value;
-      }
-      // dev_forward_change: a forwarding interface is in ff02::2 (all routers), a host's is not.
-      if (key === 'forwarding') {
         for (const d of this.devices.values()) {
-          if (d.kind === 'loopback' || !this.mcGroups.has(d.name)) continue;
-          if (value) joinGroup(this, d.name, ALL_ROUTERS);
-          else this.mcGroups.get(d.name)?.delete(toHex(ALL_ROUTERS));
+          const was = d.conf[key];
+          d.conf[key] = value;
+          if (key === 'forwarding' && !was !== !value) addrconfForwardChange(this, d);
         }
       }
       return;
@@ -203,7 +200,11 @@ export class Host {
       this.conf.default[key] = value;
       return;
     }
-    this.device(which).conf[key] = value;
+    const dev = this.device(which);
+    const was = dev.conf[key];
+    dev.conf[key] = value;
+    // addrconf_fixup_forwarding: one interface's switch changes only its own groups.
+    if (key === 'forwarding' && !was !== !value) addrconfForwardChange(this, dev);
   }
 
   getSysctl(which: string, key: DevConfKey): number {

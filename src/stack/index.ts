@@ -8,7 +8,6 @@ export {
   addrScope,
   deleteAddress,
   type InetAddr,
-  isMember,
   linkLocalFromMac,
   SCOPE,
   selectSourceAddress,
@@ -21,6 +20,7 @@ export { icmpv6SendError } from './icmp6.js';
 export { fragmentPacket, IPV6_MIN_MTU, selectIdent } from './ip6-fragment.js';
 export { injectFrame } from './ip6-input.js';
 export { autoFlowLabel, ip6SendLocal, type OutputRequest, type OutputRoute, routeOutput } from './ip6-output.js';
+export { deviceGroups, isMember, MLD2_ALL_MCR } from './mld.js';
 export { ND_PARMS, type Neighbour, type NeighTable, type NudState, neighTable } from './neighbour.js';
 export { Capture, type CaptureRecord, defaultDevConf, type Ipv6DevConf, NetDevice } from './netdev.js';
 export {

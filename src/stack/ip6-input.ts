@@ -6,12 +6,13 @@ import { bytesEqual } from '../wire/hex.js';
 import { IPV6_NEXT_HEADER, type Ipv6Repr, parseIpv6 } from '../wire/ipv6.js';
 import { formatIpv6Address } from '../wire/ipv6-address.js';
 import { ETHERTYPE_IPV6, IPPROTO } from '../wire/proto.js';
-import { addrScope, isLoopback, isMember, isMulticast } from './addrconf.js';
+import { addrScope, isLoopback, isMulticast } from './addrconf.js';
 import { brHandleFrame } from './bridge.js';
 import type { Host } from './host.js';
 import { icmpv6Rcv, icmpv6SendError } from './icmp6.js';
 import { ip6Forward } from './ip6-forward.js';
 import { runHook } from './ip6-output.js';
+import { isMember } from './mld.js';
 import type { NetDevice } from './netdev.js';
 import { ipv6FragRcv, nfCtFrag6Gather } from './reassembly.js';
 import { tcpV6Rcv } from './tcp.js';
@@ -99,11 +100,12 @@ export function injectFrame(host: Host, dev: NetDevice, frame: Uint8Array, summa
 
 /** ip6_rcv_core: the checks before PREROUTING, each with the counter the kernel raises. */
 export function ip6Rcv(host: Host, dev: NetDevice, skb: Skb, pktType: PktType = 'host'): void {
+  // IPSTATS_MIB_IN comes first: a device with IPv6 disabled counts what it discards as received.
+  host.count('Ip6InReceives');
   if (dev.conf.disable_ipv6) {
     host.drop(skb, 'Ip6InDiscards', `IPv6 is disabled on ${dev.name}`);
     return;
   }
-  host.count('Ip6InReceives');
   const parsed = parseIpv6(skb.bytes);
   if (!parsed.ok) {
     const counter = parsed.error.what === 'ipv6.payloadLength' ? 'Ip6InTruncatedPkts' : 'Ip6InHdrErrors';

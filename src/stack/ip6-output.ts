@@ -3,11 +3,12 @@
 import type { Errno } from '../errors.js';
 import { pseudoHeaderSum, upperLayerChecksum } from '../wire/checksum.js';
 import { emitEthernet } from '../wire/ethernet.js';
+import { concatBytes } from '../wire/hex.js';
 import { buildIpv6Packet, IPV6_DST, IPV6_HEADER_LENGTH, IPV6_SRC, readIpv6 } from '../wire/ipv6.js';
 import { formatIpv6Address, type Ipv6Address } from '../wire/ipv6-address.js';
 import { ETHERTYPE_IPV6, IPPROTO } from '../wire/proto.js';
 import { printPacket } from '../wire/tcpdump/index.js';
-import type { XfrmTransformResult } from '../xfrm/output.js';
+import type { XfrmOutputDecision, XfrmTransformResult } from '../xfrm/output.js';
 import { isMulticast, selectSourceAddress } from './addrconf.js';
 import { REJECT_ERRNO, type Route } from './fib.js';
 import type { Host } from './host.js';
@@ -64,6 +65,16 @@ export interface OutputRequest {
    * freed before it is counted or passes OUTPUT (there is no blackhole route for it).
    */
   readonly kernelInternal?: boolean;
+  /**
+   * An extension header (its next header is `nextHeader`) between the IPv6 header and the
+   * upper-layer bytes: MLD's router alert. The flow keeps the upper-layer protocol.
+   */
+  readonly hopByHop?: Uint8Array;
+  /**
+   * mld_sendpack's accounting: Ip6OutRequests before the xfrm lookup, Ip6OutDiscards when the
+   * lookup or OUTPUT refuses the report, the ICMPv6 output counters only once OUTPUT let it pass.
+   */
+  readonly mld?: boolean;
 }
 
 /** The route an output lookup found: the device and next hop, or the errno the sender gets. */
@@ -150,14 +161,16 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
   const flow = { src, dst: req.dst, proto: req.nextHeader, sport, dport, oif: boundIf, mark };
   const first = xfrmLookupOutput(host, flow, loopback);
   const decision = req.icmpReverse ? xfrmLookupIcmpError(host, first, req.icmpReverse, loopback) : first;
+  if (req.mld) return mldOutput(host, req, rt, src, decision);
   // A refused lookup fails sendmsg/connect before any packet exists; the engine counted it.
   if (decision.kind === 'block') return { ok: false, errno: 'EPERM' };
   if (decision.kind === 'error') return { ok: false, errno: decision.errno };
   const flowLabel = req.flowLabel ?? autoFlowLabel(host.world, src, req.dst, req.nextHeader, sport, dport);
+  const upper = req.build(src, req.dst);
   const bytes = buildIpv6Packet(
     { trafficClass: req.trafficClass ?? 0, flowLabel, hopLimit: req.hopLimit ?? rt.dev.conf.hop_limit, src, dst: req.dst },
-    req.nextHeader,
-    req.build(src, req.dst),
+    req.hopByHop ? IPPROTO.HOPOPTS : req.nextHeader,
+    req.hopByHop ? concatBytes(req.hopByHop, upper) : upper,
   );
   if (req.checksumOffload) setPartialChecksum(bytes, req.nextHeader, req.checksumOffload.offset);
   const id = host.world.trace.newPacketId();
@@ -229,14 +242,66 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
       out = { ...out, bundle: xfrmBundle.bundle, outDev: again.dev.name };
     }
   }
+  return postRouting(host, out, route, xfrmBundle, req.dstMac);
+}
+
+/** POSTROUTING, then the device (through the neighbour) or the transform the bundle holds. */
+function postRouting(
+  host: Host,
+  out: Skb,
+  route: OutputRoute & { ok: true },
+  bundle: { readonly transform: Parameters<typeof transformAndResend>[2] } | undefined,
+  dstMac?: Uint8Array,
+): SendResult {
   const post = runHook(host, 'POSTROUTING', out);
-  if (!post) return { ok: false, errno: 'EPERM', pkt: id };
-  if (!xfrmBundle) {
-    finishOutput(host, post, route.dev, route.nexthop, req.dstMac);
-    return { ok: true, pkt: id };
+  if (!post) return { ok: false, errno: 'EPERM', pkt: out.id };
+  if (!bundle) finishOutput(host, post, route.dev, route.nexthop, dstMac);
+  else transformAndResend(host, post, bundle.transform);
+  return { ok: true, pkt: out.id };
+}
+
+/**
+ * mld_sendpack: the report counts as an output request before anything can refuse it; a refusal
+ * by xfrm (icmp6_dst_alloc's xfrm_lookup) or by OUTPUT counts Ip6OutDiscards, and only a report
+ * OUTPUT let through counts as an ICMPv6 message sent. A mark set in OUTPUT does not route it again
+ * (not modelled for MLD).
+ */
+function mldOutput(
+  host: Host,
+  req: OutputRequest,
+  rt: OutputRoute & { ok: true },
+  src: Ipv6Address,
+  decision: XfrmOutputDecision,
+): SendResult {
+  host.count('Ip6OutRequests');
+  const upper = req.build(src, req.dst);
+  const bytes = buildIpv6Packet(
+    { trafficClass: 0, flowLabel: 0, hopLimit: req.hopLimit ?? 1, src, dst: req.dst },
+    req.hopByHop ? IPPROTO.HOPOPTS : req.nextHeader,
+    req.hopByHop ? concatBytes(req.hopByHop, upper) : upper,
+  );
+  const id = host.world.trace.newPacketId();
+  const skb: Skb = { id, bytes, outDev: rt.dev.name, mark: 0, secPath: [], ignoreDf: true };
+  if (host.world.trace.enabled) {
+    host.trace(id, { kind: 'created', summary: `${formatIpv6Address(src)} > ${formatIpv6Address(req.dst)}: ${req.summary}` });
+    host.trace(id, { kind: 'route', result: describeRoute(rt) });
   }
-  transformAndResend(host, post, xfrmBundle.transform);
-  return { ok: true, pkt: id };
+  if (decision.kind !== 'no-policy') host.trace(id, { kind: 'xfrm', seam: 'out', detail: decision.detail });
+  if (decision.kind === 'block' || decision.kind === 'error' || decision.kind === 'no-state') {
+    host.drop(skb, 'Ip6OutDiscards', `xfrm: ${decision.detail}; icmp6_dst_alloc fails and mld_sendpack discards the report`);
+    return { ok: false, errno: decision.kind === 'no-state' ? 'EAGAIN' : decision.errno };
+  }
+  const bundle = decision.kind === 'bundle' ? decision : undefined;
+  const out = runHook(host, 'OUTPUT', bundle ? { ...skb, bundle: bundle.bundle } : skb);
+  if (!out) {
+    host.count('Ip6OutDiscards');
+    return { ok: false, errno: 'EPERM', pkt: id };
+  }
+  // ip6_finish_output2 counts the multicast packet, so one OUTPUT dropped is not (recorded: cases/mld_reports M7).
+  host.count('Ip6OutMcastPkts');
+  host.count('Icmp6OutMsgs');
+  if (req.icmpType !== undefined) host.count(ICMP6_OUT_COUNTER[req.icmpType] ?? 'Icmp6OutMsgs');
+  return postRouting(host, out, rt, bundle);
 }
 
 /**

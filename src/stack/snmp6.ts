@@ -51,6 +51,7 @@ export const SNMP6_ICMP = [
   'Icmp6OutRouterSolicits',
   'Icmp6OutNeighborSolicits',
   'Icmp6OutNeighborAdvertisements',
+  'Icmp6OutMLDv2Reports',
 ] as const;
 
 export const SNMP6_UDP = [
@@ -89,4 +90,5 @@ export const ICMP6_OUT_COUNTER: Readonly<Record<number, Snmp6Counter>> = {
   133: 'Icmp6OutRouterSolicits',
   135: 'Icmp6OutNeighborSolicits',
   136: 'Icmp6OutNeighborAdvertisements',
+  143: 'Icmp6OutMLDv2Reports',
 };

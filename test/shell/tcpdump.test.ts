@@ -5,7 +5,7 @@ import { startTcpdump, type TcpdumpJob } from '../../src/shell/tcpdump.js';
 import { ping } from '../../src/stack/ping.js';
 import { readPcap, writePcap } from '../../src/wire/pcap.js';
 import { printPcap } from '../../src/wire/tcpdump/index.js';
-import { ip, pair } from '../stack/helpers.js';
+import { ip, pair, settle } from '../stack/helpers.js';
 
 // Texts marked "oracle" were printed by tcpdump 4.99.3 under oracle/uml-run (Linux
 // 6.1, veth pair a:eth0 -- b:eth0), or by the same tcpdump on test/fixtures/pcap files.
@@ -289,26 +289,32 @@ describe('tcpdump -i DEV', () => {
   });
 
   test('killed without --immediate-mode: packets of the block not yet handed over are counted but lost', () => {
-    const w = pair();
-    const s = startTcpdump(['-n', '-i', 'eth0', '-w', 'f.pcap'], { host: w.host('a'), nowUs: 0, readFile: noFiles });
+    const w = settle(pair());
+    const t0 = w.clock.nowUs;
+    const s = startTcpdump(['-n', '-i', 'eth0', '-w', 'f.pcap'], { host: w.host('a'), nowUs: t0, readFile: noFiles });
     if (s.kind !== 'started') throw new Error(s.result.stderr);
     const dev = w.host('a').device('eth0');
-    dev.tap(2_100_000, ns.data, 'out');
-    dev.tap(2_900_000, ns.data, 'in');
-    dev.tap(3_100_000, ns.data, 'in');
+    dev.tap(t0 + 2_100_000, ns.data, 'out');
+    dev.tap(t0 + 2_900_000, ns.data, 'in');
+    dev.tap(t0 + 3_100_000, ns.data, 'in');
     w.clock.advance(3_500_000);
     const end = s.job.stop();
     expect(end.stderr).toBe('2 packets captured\n3 packets received by filter\n0 packets dropped by kernel\n');
     const r = readPcap(end.files[0]!.bytes);
-    expect(r.ok && r.value.records.map((x) => x.timeUs)).toEqual([2_100_000, 2_900_000]);
+    expect(r.ok && r.value.records.map((x) => x.timeUs - t0)).toEqual([2_100_000, 2_900_000]);
   });
 
   test('-l makes the blocks retire every 100 ms when printing', () => {
-    const w = pair();
-    const s = startTcpdump(['-n', '-l', '-i', 'eth0'], { host: w.host('a'), nowUs: 0, readFile: noFiles });
+    const w = settle(pair());
+    const t0 = w.clock.nowUs;
+    const s = startTcpdump(['-n', '-l', '-i', 'eth0'], { host: w.host('a'), nowUs: t0, readFile: noFiles });
     if (s.kind !== 'started') throw new Error(s.result.stderr);
-    w.host('a').device('eth0').tap(150_000, ns.data, 'out');
-    w.host('a').device('eth0').tap(250_000, ns.data, 'out');
+    w.host('a')
+      .device('eth0')
+      .tap(t0 + 150_000, ns.data, 'out');
+    w.host('a')
+      .device('eth0')
+      .tap(t0 + 250_000, ns.data, 'out');
     w.clock.advance(210_000);
     expect(s.job.stop().stderr).toBe('1 packet captured\n2 packets received by filter\n0 packets dropped by kernel\n');
   });

@@ -5,7 +5,7 @@ import { injectFrame } from '../../src/stack/ip6-input.js';
 import { ping } from '../../src/stack/ping.js';
 import { TERMINAL_KINDS } from '../../src/stack/types.js';
 import { World } from '../../src/stack/world.js';
-import { addr, ip, link, node } from './helpers.js';
+import { addr, ip, link, node, settle } from './helpers.js';
 
 /** lib.sh's mesh: n1..nN on one bridge br0 in namespace sw, 4321::i/64 each. */
 function star(n: number): World {
@@ -20,7 +20,7 @@ function star(n: number): World {
     sw.setMaster(`p${i}`, 'br0');
     addr(w, `n${i}`, 'eth0', `4321::${i}/64`);
   }
-  return w;
+  return settle(w);
 }
 
 describe('the bridge', () => {
@@ -40,7 +40,8 @@ describe('the bridge', () => {
     const seen = caps.map((c) => c.records.filter((r) => r.direction === 'in').length);
     // n2 gets the NS and the echo request; n3 only the flooded NS; n1 the NA and the reply.
     expect(seen).toEqual([2, 2, 1]);
-    expect(w.host('sw').bridges.get('br0')!.fdb.size).toBe(2);
+    // Every host's MAC: the MLD reports each sent when its addresses came have taught the bridge all three.
+    expect(w.host('sw').bridges.get('br0')!.fdb.size).toBe(3);
   });
 
   test('forgets a learned address after the ageing time and floods again', () => {
@@ -104,12 +105,13 @@ describe('the bridge forwarding decisions (br_handle_frame_finish)', () => {
     const w = star(3);
     const sw = w.host('sw');
     const p1 = sw.device('p1');
+    const sent = p1.stats.tx_packets;
     injectFrame(sw, p1, frame(mac(0xaa), mac(0xbb)));
     const id = injectFrame(sw, p1, frame(mac(0xbb), mac(0xaa)));
     const last = w.trace.ofPacket(id).at(-1)!.step;
     expect(last).toMatchObject({ kind: 'dropped', counter: 'NOT_SPECIFIED' });
     expect(last.kind === 'dropped' && last.reason).toMatch(/learned on p1, where the frame came in/);
-    expect(p1.stats.tx_packets).toBe(0);
+    expect(p1.stats.tx_packets - sent).toBe(0);
   });
 
   test('a known unicast address goes out of its port only; an unknown one is flooded', () => {
@@ -176,10 +178,11 @@ describe('the bridge forwarding decisions (br_handle_frame_finish)', () => {
     const w = star(3);
     const sw = w.host('sw');
     const br = sw.device('br0');
+    const sent = [2, 3].map((i) => sw.device(`p${i}`).stats.tx_packets);
     const id = injectFrame(sw, sw.device('p1'), frame(br.mac, mac(0x11)));
     w.run();
     expect(w.trace.ofPacket(id).some((e) => e.step.kind === 'rx' && e.step.dev === 'br0')).toBe(true);
-    expect([2, 3].map((i) => sw.device(`p${i}`).stats.tx_packets)).toEqual([0, 0]);
+    expect([2, 3].map((i, k) => sw.device(`p${i}`).stats.tx_packets - sent[k]!)).toEqual([0, 0]);
   });
 
   test('the bridge keeps the link-local address made from the MAC it had when it came up, through a carrier loss', () => {

@@ -4,14 +4,14 @@ import { parseEthernet } from '../../src/wire/ethernet.js';
 import { formatIpv6Address } from '../../src/wire/ipv6-address.js';
 import { parsePacket } from '../../src/wire/packet.js';
 import { expectOk } from '../../src/wire/result.js';
-import { ip, pair } from './helpers.js';
+import { ip, pair, settle } from './helpers.js';
 
 describe('neighbour discovery failure', () => {
   // golden/probe_nd_failure_loopback/nd_fail_ab.txt: three NS from 4321::1 to ff02::1:ff00:2 (mcast_solicit 3),
   // about 1 s apart (retrans_time; the UML kernel shows 1.039 s and 1.040 s), then at the fourth tick
   // nd_fail_lo.txt shows the ICMPv6 error 4321::1 > 4321::1 on lo (ip6_link_failure answers the local sender too).
   test('three multicast NS one retrans time apart, then Address unreachable to the local sender over lo', () => {
-    const w = pair();
+    const w = settle(pair());
     const a = w.host('a');
     const capEth = a.device('eth0').startCapture();
     const capLo = a.device('lo').startCapture();
@@ -42,7 +42,7 @@ describe('neighbour discovery failure', () => {
   });
 
   test('packets waiting for the neighbour all go out when the NA arrives', () => {
-    const w = pair();
+    const w = settle(pair());
     const a = w.host('a');
     const cap = a.device('eth0').startCapture();
     const r = ping(a, ip('4321::2'), { count: 3, intervalUs: 0, timeoutUs: 1_000_000 });
@@ -56,7 +56,7 @@ describe('neighbour discovery failure', () => {
   });
 
   test('every packet of a failed resolution ends in exactly one terminal event', () => {
-    const w = pair();
+    const w = settle(pair());
     ping(w.host('a'), ip('4321::3'), { count: 2, timeoutUs: 6_000_000 });
     w.run();
     for (const id of w.trace.packets()) expect(w.trace.terminals(id)).toHaveLength(1);
@@ -65,7 +65,7 @@ describe('neighbour discovery failure', () => {
 
 describe('neighbour states', () => {
   test('a solicited NA makes the entry REACHABLE; unused, it is STALE once reachable_time (15..45 s) is over', () => {
-    const w = pair();
+    const w = settle(pair());
     const a = w.host('a');
     ping(a, ip('4321::2'), { count: 1, timeoutUs: 1_000_000 });
     const n = a.neigh.get('eth0')!.get(ip('4321::2'))!;
@@ -75,7 +75,7 @@ describe('neighbour states', () => {
   });
 
   test('the NS sender is learnt STALE, goes DELAY when used, and is probed by unicast after 5 s, then REACHABLE', () => {
-    const w = pair();
+    const w = settle(pair());
     const b = w.host('b');
     ping(w.host('a'), ip('4321::2'), { count: 1, timeoutUs: 1_000_000 });
     const n = b.neigh.get('eth0')!.get(ip('4321::1'))!;

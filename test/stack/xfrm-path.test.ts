@@ -7,7 +7,7 @@ import { parseEthernet } from '../../src/wire/ethernet.js';
 import { readIpv6 } from '../../src/wire/ipv6.js';
 import { makeSelector } from '../../src/xfrm/selector.js';
 import { addPolicy, sa } from '../xfrm/engine-helpers.js';
-import { ip, pair } from './helpers.js';
+import { ip, pair, settle } from './helpers.js';
 
 const A = ip('4321::1');
 const B = ip('4321::2');
@@ -34,7 +34,7 @@ function nextHeaders(records: readonly { frame: Uint8Array }[]): number[] {
 
 describe('the xfrm engine on the stack paths', () => {
   test('an ESP transport ping: transformed after the plain POSTROUTING pass, decapsulated after INPUT, answered the same way', () => {
-    const w = pair();
+    const w = settle(pair());
     const a = w.host('a');
     const b = w.host('b');
     espBothWays(a, b);
@@ -80,7 +80,7 @@ describe('the xfrm engine on the stack paths', () => {
 
   test('an in policy over ::/0 also covers the neighbour solicitations: each one fails the template check', () => {
     // probe_nd_failure_loopback: XfrmInTmplMismatch=3 on b for a's three NS.
-    const w = pair();
+    const w = settle(pair());
     const b = w.host('b');
     addPolicy(b.xfrm, { dir: 'in', plen: 0, tmpls: [{ proto: 'esp' }] });
     const r = ping(w.host('a'), B, { count: 1, timeoutUs: 4_000_000 });
@@ -89,7 +89,7 @@ describe('the xfrm engine on the stack paths', () => {
   });
 
   test('action block gives the sender EPERM, counts XfrmOutPolBlock and sends nothing', () => {
-    const w = pair();
+    const w = settle(pair());
     const a = w.host('a');
     addPolicy(a.xfrm, { dir: 'out', src: A, dst: B, action: 'block' });
     const cap = a.device('eth0').startCapture();
@@ -100,7 +100,7 @@ describe('the xfrm engine on the stack paths', () => {
   });
 
   test('a template without SA: the sender sees success, the packet passes OUTPUT and is discarded with XfrmOutNoStates', () => {
-    const w = pair();
+    const w = settle(pair());
     const a = w.host('a');
     addPolicy(a.xfrm, { dir: 'out', src: A, dst: B, tmpls: [{ proto: 'esp' }] });
     const cap = a.device('eth0').startCapture();
@@ -114,7 +114,7 @@ describe('the xfrm engine on the stack paths', () => {
   });
 
   test('ESP for which the receiver has no SA: XfrmInNoStates, counted once, nothing delivered', () => {
-    const w = pair();
+    const w = settle(pair());
     const a = w.host('a');
     a.xfrm.sad.add(sa({ src: A, dst: B, spi: 0x10e1 }), 0);
     addPolicy(a.xfrm, { dir: 'out', src: A, dst: B, tmpls: [{ proto: 'esp' }] });
@@ -125,7 +125,7 @@ describe('the xfrm engine on the stack paths', () => {
   });
 
   test('a mark set by mangle OUTPUT re-routes the packet and repeats the xfrm lookup with the new mark', () => {
-    const w = pair();
+    const w = settle(pair());
     const a = w.host('a');
     const b = w.host('b');
     espBothWays(a, b);
@@ -151,7 +151,7 @@ describe('the xfrm engine on the stack paths', () => {
   });
 
   test('flows carry oif 0 for an unbound socket and the device for ping -I (kernel-semantics 1.3)', () => {
-    const w = pair();
+    const w = settle(pair());
     const a = w.host('a');
     const eth0 = a.device('eth0').ifindex;
     a.xfrm.spd.add({
@@ -169,7 +169,7 @@ describe('the xfrm engine on the stack paths', () => {
     // Linux 6.1: raw6_local_deliver hands ping's raw socket (its filter passes echo replies) a copy
     // first, and rawv6_rcv runs the in check on it; then icmpv6_rcv runs it again. The kernel run
     // of x_allow_exceptions shows XfrmInPolBlock=4 after two refused replies.
-    const w = pair();
+    const w = settle(pair());
     const a = w.host('a');
     a.xfrm.spd.add({
       selector: makeSelector({
@@ -207,7 +207,7 @@ describe('the xfrm engine on the stack paths', () => {
   });
 
   test('the in check sees lo as the flow device (kernel-semantics 1.3)', () => {
-    const w = pair();
+    const w = settle(pair());
     const b = w.host('b');
     const block = (ifindex: number) =>
       b.xfrm.spd.add({
@@ -226,7 +226,7 @@ describe('the xfrm engine on the stack paths', () => {
 describe('TCP and the path MTU', () => {
   test('a full-size TCP segment through ESP is not fragmented: TCP path MTU is refused as not modelled', () => {
     // ip6_xmit never lets IPv6 cut a segment; the kernel's MSS would have left room for ESP.
-    const w = pair();
+    const w = settle(pair());
     const a = w.host('a');
     const b = w.host('b');
     espBothWays(a, b);

@@ -5,12 +5,13 @@ export interface Section {
   readonly kernel: string[];
   readonly xfrmsim: string[];
 }
-export function wire(text: string): string[];
+export function wire(text: string, opts?: { keepMld?: boolean }): string[];
 export function checkLines(text: string): string[];
 export interface CaseRule {
   readonly why: string;
   readonly saCounts?: false;
   readonly frameOrder?: false;
+  readonly mld?: true;
 }
 export const CASE_RULES: Readonly<Record<string, CaseRule>>;
 export function sections(kernelDir: string, simDir: string, opts?: { pcapText?: (pcap: string) => string; name?: string }): Section[];

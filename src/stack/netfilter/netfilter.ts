@@ -116,6 +116,10 @@ export class Netfilter {
   edit(table: TableName, fn: (t: TableEditor) => void): void {
     this.instantiate(table);
     const draft = this.tables[table].clone();
+    // Each commit of ip6tables-legacy leaves the built-in chains' policy counters at zero, whatever
+    // the command changed (recorded with Debian's iptables 1.8.9: -A, -I, -D, -R, -N each reset
+    // OUTPUT's policy counters); -P and restore's `[packets:bytes]` set them after.
+    draft.zeroPolicyCounters();
     fn(draft);
     draft.check();
     this.tables[table] = draft;

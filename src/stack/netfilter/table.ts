@@ -280,6 +280,14 @@ export class XtTable {
     }
   }
 
+  zeroPolicyCounters(): void {
+    for (const c of this.chains.values()) {
+      if (!c.hook) continue;
+      c.packets = 0;
+      c.bytes = 0;
+    }
+  }
+
   /** `-P chain policy`: built-in chains only; the policy counters restart from `counters` or zero. */
   setPolicy(chain: string, policy: string, counters?: Counters): void {
     const c = this.chains.get(chain);
