@@ -53,7 +53,7 @@ export class ProcMount implements IFileSystem {
     // The mount points themselves and their modelled parents (/proc/net, /proc/sys/net/ipv6...).
     const parents: Record<string, string[]> = {
       '/proc': ['net', 'self', 'sys'],
-      '/proc/net': ['if_inet6', 'snmp6', 'xfrm_stat'],
+      '/proc/net': ['if_inet6', 'igmp6', 'snmp6', 'xfrm_stat'],
       '/proc/sys': ['net'],
       '/proc/sys/net': ['core', 'ipv6'],
       '/proc/sys/net/ipv6': ['conf'],

@@ -1,8 +1,9 @@
-/** The /proc and /sys files a scenario script reads or writes: net.ipv6.conf and net.core.xfrm_* sysctls, snmp6, xfrm_stat, if_inet6, device statistics (kernel: net/ipv6/addrconf.c addrconf_sysctl, net/xfrm/xfrm_sysctl.c, kernel/sysctl.c proc_dointvec, proc_douintvec, net/ipv6/proc.c, net/xfrm/xfrm_proc.c, net/core/net-sysfs.c). */
+/** The /proc and /sys files a scenario script reads or writes: net.ipv6.conf and net.core.xfrm_* sysctls, snmp6, xfrm_stat, if_inet6, igmp6, device statistics (kernel: net/ipv6/addrconf.c addrconf_sysctl, net/xfrm/xfrm_sysctl.c, kernel/sysctl.c proc_dointvec, proc_douintvec, net/ipv6/proc.c, net/ipv6/mcast.c, net/xfrm/xfrm_proc.c, net/core/net-sysfs.c). */
 
 import { ERRNO_TEXT, type Errno } from '../errors.js';
 import { addrScope, isLoopback, SCOPE } from '../stack/addrconf.js';
 import type { DevConfKey, Host } from '../stack/host.js';
+import { deviceGroups } from '../stack/mld.js';
 import type { DeviceStats } from '../stack/netdev.js';
 import { ICMP6_IN_COUNTER, ICMP6_OUT_COUNTER, SNMP6_IP } from '../stack/snmp6.js';
 import type { World } from '../stack/world.js';
@@ -393,6 +394,29 @@ export function formatIfInet6(host: Host): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// /proc/net/igmp6
+
+const MAF_LOADED = 0x04;
+const MAF_NOREPORT = 0x08;
+
+/**
+ * `cat /proc/net/igmp6` (igmp6_mc_seq_show: "%-4d %-15s %pi6 %5d %08X %ld"): every device in
+ * ifindex order, its groups newest first, with their users and flags. The timer column is the
+ * pending MLDv1/query response, which the model never has: 0.
+ */
+export function formatIgmp6(host: Host): string {
+  let out = '';
+  const devs = [...host.devices.values()].sort((x, y) => x.ifindex - y.ifindex);
+  for (const dev of devs) {
+    for (const g of deviceGroups(host, dev.name)) {
+      const flags = (g.loaded ? MAF_LOADED : 0) | (g.noReport ? MAF_NOREPORT : 0);
+      out += `${String(dev.ifindex).padEnd(4)} ${dev.name.padEnd(15)} ${toHex(g.addr)} ${String(g.users).padStart(5)} ${flags.toString(16).toUpperCase().padStart(8, '0')} 0\n`;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // /sys/class/net/DEV/statistics
 
 /** Every file of /sys/class/net/DEV/statistics in Linux 6.1 (oracle "ls-stats"). */
@@ -449,6 +473,7 @@ export function readProcFile(path: string, ctx: StackContext): string | undefine
   if (p === '/proc/net/xfrm_stat') return xfrmStatsOf(host).format();
   if (p === '/proc/net/snmp6') return formatProcSnmp6(host.counters);
   if (p === '/proc/net/if_inet6') return formatIfInet6(host);
+  if (p === '/proc/net/igmp6') return formatIgmp6(host);
   if (p.startsWith(PROC_SYS)) {
     const f = resolveSysctl(p.slice(PROC_SYS.length), host);
     return isModelledSysctl(f) ? readSysctl(f, host) : undefined;

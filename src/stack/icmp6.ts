@@ -200,7 +200,7 @@ export function icmpv6Rcv(host: Host, dev: NetDevice, skb: Skb, ip: Ipv6Repr, of
     case 'param-problem': {
       // icmpv6_notify: the error goes to the socket that sent the invoking packet.
       const inv = msg.invoking;
-      if (msg.kind === 'packet-too-big' && inv.length >= 40) {
+      if (msg.kind === 'packet-too-big' && inv.length >= 40 && inv[6] !== IPPROTO.TCP) {
         // The protocol's err handler (icmpv6_err, esp6_err, udpv6_err...) updates the route's PMTU.
         const about = readIpv6(inv).dst;
         const rt = routeOutput(host, about);
@@ -208,7 +208,11 @@ export function icmpv6Rcv(host: Host, dev: NetDevice, skb: Skb, ip: Ipv6Repr, of
       }
       // udpv6_err / tcp_v6_err: the socket that sent the invoking datagram or segment.
       const conv = icmpv6ErrConvert(msg.type, msg.code);
-      if (udpv6Err(host, inv, msg.type, msg.code) || tcpV6Err(host, inv, msg.type, conv.errno)) {
+      // tcp_v6_err decides itself whether a Packet Too Big teaches the path anything.
+      if (
+        udpv6Err(host, inv, msg.type, msg.code) ||
+        tcpV6Err(host, inv, msg.type, conv.errno, msg.kind === 'packet-too-big' ? msg.mtu : 0)
+      ) {
         host.trace(skb.id, { kind: 'delivered', to: `${inv[6] === IPPROTO.UDP ? 'udp' : 'tcp'} socket (icmp6 ${ERROR_NAMES[msg.type]})` });
         return;
       }

@@ -237,8 +237,13 @@ function ip6InputFinish(host: Host, dev: NetDevice, inp: Skb): void {
       }
       host.trace(inp.id, { kind: 'xfrm', seam: 'decap', detail: res.detail });
       const inner: Skb = { ...inp, bytes: res.bytes, secPath: res.secPath, mark: res.mark, ct: undefined };
+      const clock = host.world.clock;
       if (res.mode === 'transport') {
-        ip6RcvPrerouting(host, dev, inner);
+        // xfrm6_transport_finish2 -> xfrm_trans_queue: the rest of the receive path runs from a
+        // tasklet, after the frames already queued (a burst of ESP segments is decrypted before
+        // the first one is delivered: recorded, cases/n_tcp_pmtu P2).
+        if (clock.nextDueUs() === clock.nowUs) clock.schedule(0, () => ip6RcvPrerouting(host, dev, inner));
+        else ip6RcvPrerouting(host, dev, inner);
         return;
       }
       // Tunnel mode: the inner packet is received again on the same device (gro_cells_receive),
@@ -255,7 +260,6 @@ function ip6InputFinish(host: Host, dev: NetDevice, inp: Skb): void {
         ip6Rcv(host, dev, inner);
       };
       // With nothing else due now the cell would be polled next anyway: no need to queue it.
-      const clock = host.world.clock;
       if (clock.nextDueUs() === clock.nowUs) clock.schedule(0, groCell);
       else groCell();
       return;

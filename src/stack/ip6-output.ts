@@ -216,6 +216,15 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
   const bundle = decision.kind === 'bundle' ? decision : undefined;
   if (bundle) host.trace(id, { kind: 'xfrm', seam: 'out', detail: bundle.detail });
 
+  const dstMtu = bundle ? () => xfrmPathMtu(host, bundle.bundle) : () => pathMtu(host, req.dst, rt.dev);
+  // ip6_xmit: a segment of a socket that does not let IPv6 fragment it must fit dst_mtu (the
+  // bundle's, for xfrm); TCP keeps its segments within it, so only a path MTU that shrank since
+  // the segment was cut gets here.
+  if (!skb.ignoreDf && bytes.length > dstMtu()) {
+    const mtu = dstMtu();
+    host.drop(skb, 'Ip6FragFails', `ip6_xmit: ${bytes.length} bytes past dst_mtu ${mtu}: EMSGSIZE`);
+    return { ok: false, errno: 'EMSGSIZE', pkt: id };
+  }
   let out = runHook(host, 'OUTPUT', bundle ? { ...skb, bundle: bundle.bundle } : skb);
   if (!out) return { ok: false, errno: 'EPERM', pkt: id };
   let route = rt;
@@ -242,7 +251,13 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
       out = { ...out, bundle: xfrmBundle.bundle, outDev: again.dev.name };
     }
   }
-  return postRouting(host, out, route, xfrmBundle, req.dstMac);
+  const sent = postRouting(host, out, route, xfrmBundle, req.dstMac);
+  if (!sent.ok) return sent;
+  // A socket whose dst is an xfrm bundle keeps GSO only with ESP offload (esp6_offload, present in
+  // the reference kernel): a transport SA then protects a GSO burst cut at the device, while a tunnel
+  // SA has it cut first and each segment encrypted and sent alone (recorded: cases/n_tcp_pmtu).
+  const alone = req.nextHeader === IPPROTO.TCP && xfrmBundle?.bundle[0]?.mode === 'tunnel';
+  return alone ? { ...sent, dstMtu, softirqNow: true } : { ...sent, dstMtu };
 }
 
 /** POSTROUTING, then the device (through the neighbour) or the transform the bundle holds. */
@@ -332,17 +347,12 @@ export function transformAndResend(host: Host, skb: Skb, transform: (bytes: Uint
 }
 
 /**
- * A local TCP segment past the MTU: the kernel sizes segments by the path MTU of the dst (the
- * xfrm bundle's included, tcp_sync_mss) and shrinks them after a Packet Too Big
- * (tcp_v6_mtu_reduced); the model's MSS follows the device only, so this is refused as not
- * modelled rather than fragmented.
+ * A local packet that may not be fragmented (TCP) past the device MTU after ip6_xmit let it pass:
+ * only when the path shrank between the two checks. IPv6 does not cut it: it is dropped with
+ * Ip6FragFails, as ip6_fragment refuses a packet without ignore_df.
  */
 function tcpTooBig(host: Host, skb: Skb, mtu: number): void {
-  host.drop(
-    skb,
-    'TCP_PMTU_NOT_MODELLED',
-    `TCP segment of ${skb.bytes.length} bytes past mtu ${mtu}: TCP's path MTU (MSS from the route and the xfrm bundle) is not modelled`,
-  );
+  host.drop(skb, 'Ip6FragFails', `${skb.bytes.length} bytes past mtu ${mtu}, not to be fragmented`);
 }
 
 function transformOne(host: Host, skb: Skb, transform: (bytes: Uint8Array, mark: number) => XfrmTransformResult): void {

@@ -43,6 +43,8 @@ interface McGroup {
   readonly noReport: boolean;
   /** mca_crcount: how many more change reports carry this group's record. */
   crcount: number;
+  /** MAF_LOADED: the group's link-layer address is in the device's filter (groups of link scope and wider, while joined and up). */
+  loaded: boolean;
 }
 
 /** A left group still to be reported (the idev's mc_tomb). */
@@ -113,11 +115,11 @@ export function isMember(host: Host, dev: string, group: Ipv6Address): boolean {
   return host.mc.get(dev)?.list.some((g) => g.key === key) ?? false;
 }
 
-/** The groups joined on `dev`, newest first, with their user counts (/proc/net/igmp6's order). */
+/** The groups joined on `dev`, newest first, with their user counts and flags (/proc/net/igmp6's order). */
 export function deviceGroups(
   host: Host,
   dev: string,
-): readonly { readonly addr: Ipv6Address; readonly users: number; readonly noReport: boolean }[] {
+): readonly { readonly addr: Ipv6Address; readonly users: number; readonly noReport: boolean; readonly loaded: boolean }[] {
   return host.mc.get(dev)?.list ?? [];
 }
 
@@ -130,7 +132,14 @@ export function mcInc(host: Host, dev: NetDevice, group: Ipv6Address): void {
     g.users++;
     return;
   }
-  const fresh: McGroup = { addr: group.slice(), key, users: 1, noReport: key === ALL_NODES_KEY || mcScope(group) < 2, crcount: 0 };
+  const fresh: McGroup = {
+    addr: group.slice(),
+    key,
+    users: 1,
+    noReport: key === ALL_NODES_KEY || mcScope(group) < 2,
+    crcount: 0,
+    loaded: false,
+  };
   m.list.unshift(fresh);
   delDelrec(m, fresh);
   groupAdded(host, dev, m, fresh);
@@ -150,14 +159,18 @@ export function mcDec(host: Host, dev: NetDevice, group: Ipv6Address): void {
 
 /** igmp6_group_added: on an up device a reportable group is reported qrv times (mld_ifc_event). */
 function groupAdded(host: Host, dev: NetDevice, m: McDevice, g: McGroup): void {
-  if (mcScope(g.addr) < 2 || !dev.adminUp || g.noReport) return;
+  if (mcScope(g.addr) < 2) return;
+  g.loaded = true;
+  if (!dev.adminUp || g.noReport) return;
   g.crcount = MLD_QRV;
   ifcEvent(host, dev, m);
 }
 
 /** igmp6_group_dropped -> igmp6_leave_group: the group's leave is reported from the tomb. */
 function groupDropped(host: Host, dev: NetDevice, m: McDevice, g: McGroup): void {
-  if (mcScope(g.addr) < 2 || g.noReport) return;
+  if (mcScope(g.addr) < 2) return;
+  g.loaded = false;
+  if (g.noReport) return;
   m.tomb.unshift({ addr: g.addr, key: g.key, crcount: MLD_QRV });
   ifcEvent(host, dev, m);
 }

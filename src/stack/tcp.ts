@@ -18,8 +18,11 @@ import {
 } from '../wire/tcp.js';
 import { isMulticast, isUnspecified, selectSourceAddress } from './addrconf.js';
 import type { Host } from './host.js';
+import { IPV6_MIN_MTU } from './ip6-fragment.js';
 import { ip6SendLocal, routeOutput } from './ip6-output.js';
+import type { NetDevice } from './netdev.js';
 import { ipv6FindHdr } from './netfilter/exthdr.js';
+import { pathMtu, updatePmtu } from './pmtu.js';
 import type { Skb } from './types.js';
 import { IP_LOCAL_PORT_RANGE } from './udp.js';
 import { xfrmPolicyCheck } from './xfrm-seams.js';
@@ -66,6 +69,15 @@ export const TCP_DELACK_MIN_US = 40_000;
 const WSCALE = 7;
 /** The SYN's window with a 1440-byte MSS (tcp_select_initial_window: 45 * mss). */
 const SYN_WINDOW_SEGS = 45;
+/** IPV6_MIN_MTU less the IPv6 and TCP headers: mss_clamp until the peer's MSS is known, and advmss's floor (ip6_rt_min_advmss). */
+const IPV6_MIN_MSS = 1220;
+/** net.ipv4.tcp_min_snd_mss. */
+const TCP_MIN_SND_MSS = 48;
+
+/** ip6_default_advmss: the path MTU (a learned one included) less 60, not below ip6_rt_min_advmss. */
+function advMssOf(host: Host, dst: Ipv6Address, dev: NetDevice): number {
+  return Math.min(Math.max(pathMtu(host, dst, dev) - 60, IPV6_MIN_MSS), 65535);
+}
 
 const U32 = 0x1_0000_0000;
 const add32 = (a: number, b: number) => (a + b) % U32;
@@ -96,7 +108,20 @@ export class TcpSocket {
   sndUna = 0;
   sndNxt = 0;
   rcvNxt = 0;
-  mss = 1440;
+  /** advmss: the MSS this end advertises (dst_metric_advmss of the path: its MTU less 60). */
+  advMss = 1440;
+  /** rx_opt.mss_clamp: the peer's MSS option (IPV6_MIN_MTU less 60 until one is seen). */
+  private mssClamp = IPV6_MIN_MSS;
+  /** mss_cache and icsk_pmtu_cookie: the segment size last synced, and the dst MTU it was synced to. */
+  private mssCache = IPV6_MIN_MSS;
+  private pmtuCookie = 0;
+  /** dst_mtu of the socket's dst (route or xfrm bundle), from its latest segment. */
+  private dstMtu: (() => number) | undefined;
+  /** The retransmit queue: data segments sent and not yet acknowledged. */
+  private rtx: { seq: number; data: Uint8Array; psh: boolean }[] = [];
+  /** out_of_order_queue: data past a hole, by sequence; `latest` orders the SACK blocks (newest first). */
+  private ofo: { seq: number; data: Uint8Array; latest: number }[] = [];
+  private ofoArrivals = 0;
   private synWindow = 64800;
   /** rcv_wnd and rcv_wup: the window last offered (bytes) and rcv_nxt when it was offered. */
   private rcvWnd = 64800;
@@ -173,30 +198,89 @@ export class TcpSocket {
     }
     this.host.tcpSockets.add(this);
     this.remote = { addr, port };
-    this.mss = Math.min(rt.dev.mtu - 60, 65535);
+    this.advMss = advMssOf(this.host, addr, rt.dev);
     this.initSequence();
     this.setState('SYN_SENT');
     this.host.count('TcpActiveOpens');
     this.sndUna = this.iss;
     this.sndNxt = add32(this.iss, 1);
     this.sendSyn(false);
+    // tcp_connect_init: tcp_sync_mss with the dst the connect looked up (the SYN's).
+    if (this.dstMtu) this.syncMss(this.dstMtu());
     this.armSynTimer();
     return { ok: true };
   }
 
-  /** send(2): the bytes go out at once in MSS-sized segments (no congestion or send window, no data retransmission). */
+  /**
+   * send(2): the bytes go out at once in segments of the current MSS (no congestion or send
+   * window); they stay queued until acknowledged, for a Packet Too Big's retransmission only (no
+   * retransmission timer for data).
+   */
   send(data: Uint8Array): { readonly ok: true } | { readonly ok: false; readonly errno: Errno } {
     const err = this.takeError();
     if (err) return { ok: false, errno: err };
     if (this.state !== 'ESTABLISHED' && this.state !== 'CLOSE_WAIT') return { ok: false, errno: 'ENOTCONN' };
-    // tcp_current_mss: the MSS less the options every segment carries (12 bytes of timestamps).
-    const size = this.mss - (this.peerTs ? 12 : 0);
+    const size = this.currentMss();
     for (let o = 0; o < data.length; o += size) {
       const chunk = data.slice(o, Math.min(data.length, o + size));
-      this.transmit({ ack: true, psh: o + size >= data.length }, this.sndNxt, chunk);
+      const psh = o + size >= data.length;
+      this.rtx.push({ seq: this.sndNxt, data: chunk, psh });
+      const alone = this.transmit({ ack: true, psh }, this.sndNxt, chunk);
       this.sndNxt = add32(this.sndNxt, chunk.length);
+      if (alone) this.host.world.clock.runUntil(this.host.world.clock.nowUs);
     }
     return { ok: true };
+  }
+
+  /**
+   * tcp_sync_mss: the segment size for a dst MTU (tcp_mtu_to_mss: less the IPv6 and TCP headers,
+   * at most the peer's MSS, at least tcp_min_snd_mss 48).
+   */
+  private syncMss(pmtu: number): number {
+    this.pmtuCookie = pmtu;
+    this.mssCache = Math.max(Math.min(pmtu - 60, this.mssClamp), TCP_MIN_SND_MSS);
+    return this.mssCache;
+  }
+
+  /** tcp_current_mss: synced again when the dst's MTU moved, less the options every segment carries (12 bytes of timestamps). */
+  private currentMss(): number {
+    const mtu = this.dstMtu?.();
+    const mss = mtu !== undefined && mtu !== this.pmtuCookie ? this.syncMss(mtu) : this.mssCache;
+    return mss - (this.peerTs ? 12 : 0);
+  }
+
+  /**
+   * tcp_v6_mtu_reduced after a Packet Too Big for one of our segments: a smaller MSS, and
+   * tcp_simple_retransmit: every queued segment longer than it is sent again at once, cut to it.
+   */
+  /** "Drop requests trying to increase our current mss" (tcp_v6_mtu_reduced's first check). */
+  wouldShrink(mtu: number): boolean {
+    return Math.max(Math.min(mtu - 60, this.mssClamp), TCP_MIN_SND_MSS) < this.mssCache;
+  }
+
+  mtuReduced(mtu: number): boolean {
+    if (this.state === 'LISTEN' || this.state === 'CLOSE' || !this.wouldShrink(mtu)) return false;
+    const dstMtu = this.dstMtu?.();
+    if (dstMtu === undefined || this.pmtuCookie <= dstMtu) return true;
+    this.syncMss(dstMtu);
+    const size = this.currentMss();
+    const queue = this.rtx;
+    this.rtx = [];
+    for (const q of queue) {
+      if (q.data.length <= size) {
+        this.rtx.push(q);
+        continue;
+      }
+      for (let o = 0; o < q.data.length; o += size) {
+        const chunk = q.data.slice(o, Math.min(q.data.length, o + size));
+        const seq = add32(q.seq, o);
+        const psh = q.psh && o + size >= q.data.length;
+        this.rtx.push({ seq, data: chunk, psh });
+        this.host.count('TcpRetransSegs');
+        this.transmit({ ack: true, psh }, seq, chunk, undefined, undefined, false);
+      }
+    }
+    return true;
   }
 
   /** recv(2), non-blocking: the bytes in order; an empty array at end of file; EAGAIN when nothing is there. */
@@ -264,7 +348,7 @@ export class TcpSocket {
 
   /** The options Linux 6.1 puts on a SYN or SYN-ACK (tcp_options_write order): mss, sackOK, TS, nop, wscale 7. */
   private synOptions(tsecr: number, peer?: { ts: boolean; sack: boolean; wscale: boolean }): TcpOption[] {
-    const opts: TcpOption[] = [{ kind: 'mss', value: this.mss }];
+    const opts: TcpOption[] = [{ kind: 'mss', value: this.advMss }];
     const sack = peer ? peer.sack : true;
     const ts = peer ? peer.ts : true;
     if (sack && ts) opts.push({ kind: 'sack-permitted' });
@@ -368,7 +452,10 @@ export class TcpSocket {
     });
   }
 
-  /** tcp_transmit_skb: one segment of this connection; after the handshake nop, nop, TS when both sides use timestamps. */
+  /**
+   * tcp_transmit_skb: one segment of this connection; after the handshake nop, nop, TS when both
+   * sides use timestamps. True when the segment left on its own and its softirqs are due at once.
+   */
   transmit(
     flags: Parameters<typeof tcpFlags>[0],
     seq: number,
@@ -376,18 +463,14 @@ export class TcpSocket {
     options?: readonly TcpOption[],
     window?: number,
     countOut = true,
-  ): void {
+  ): boolean {
     const remote = this.remote!;
     // Every segment carries the current ACK: a pending delayed one is no longer needed.
     if (this.delackTimer !== undefined) {
       this.host.world.clock.cancel(this.delackTimer);
       this.delackTimer = undefined;
     }
-    const opts =
-      options ??
-      (this.peerTs
-        ? ([{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamps', tsval: this.tsval(), tsecr: this.tsRecent }] as TcpOption[])
-        : []);
+    const opts = options ?? this.establishedOptions();
     const f = tcpFlags(flags);
     const repr: TcpRepr = {
       srcPort: this.localPort,
@@ -401,7 +484,7 @@ export class TcpSocket {
       payload,
     };
     if (countOut) this.host.count('TcpOutSegs');
-    ip6SendLocal(this.host, {
+    const sent = ip6SendLocal(this.host, {
       dst: remote.addr,
       ...(this.localAddr ? { src: this.localAddr } : {}),
       nextHeader: IPPROTO.TCP,
@@ -413,6 +496,60 @@ export class TcpSocket {
       flowLabel: ((this.txhash << 16) | (this.txhash >>> 16)) & 0xfffff,
       summary: `TCP ${this.localPort} > ${remote.port} ${flagText(f)} seq ${seq}${payload.length ? ` length ${payload.length}` : ''}`,
     });
+    if (sent.ok && sent.dstMtu) this.dstMtu = sent.dstMtu;
+    return sent.ok && sent.softirqNow === true;
+  }
+
+  /**
+   * tcp_established_options: nop, nop, TS when both sides use timestamps, then while data waits
+   * past a hole and the peer allows SACK, nop, nop and up to 3 SACK blocks (4 without timestamps),
+   * the most recently changed first.
+   */
+  private establishedOptions(): TcpOption[] {
+    const opts: TcpOption[] = this.peerTs
+      ? [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamps', tsval: this.tsval(), tsecr: this.tsRecent }]
+      : [];
+    if (!this.peerSack || this.ofo.length === 0) return opts;
+    const blocks: { left: number; right: number; latest: number }[] = [];
+    for (const q of this.ofo) {
+      const last = blocks[blocks.length - 1];
+      const end = add32(q.seq, q.data.length);
+      if (last && last.right === q.seq) {
+        last.right = end;
+        last.latest = Math.max(last.latest, q.latest);
+      } else blocks.push({ left: q.seq, right: end, latest: q.latest });
+    }
+    blocks.sort((x, y) => y.latest - x.latest);
+    const max = this.peerTs ? 3 : 4;
+    opts.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: blocks.slice(0, max).map(({ left, right }) => ({ left, right })) });
+    return opts;
+  }
+
+  /**
+   * tcp_data_queue_ofo: a segment past rcv_nxt waits in the out-of-order queue (a copy of what is
+   * already there is not kept twice); the ACK for it goes at once and names it in a SACK block.
+   */
+  private queueOutOfOrder(seq: number, data: Uint8Array): void {
+    if (!this.ofo.some((q) => q.seq === seq && q.data.length === data.length)) {
+      this.ofo.push({ seq, data, latest: ++this.ofoArrivals });
+      this.ofo.sort((x, y) => ((x.seq - this.rcvNxt + U32) % U32) - ((y.seq - this.rcvNxt + U32) % U32));
+    }
+    this.host.count('TCPOFOQueue');
+    this.sendAck();
+  }
+
+  /** tcp_ofo_queue: what the hole's filling made contiguous moves to the receive queue. */
+  private drainOutOfOrder(): void {
+    while (this.ofo.length > 0) {
+      const q = this.ofo[0]!;
+      const end = add32(q.seq, q.data.length);
+      if (after(q.seq, this.rcvNxt)) return;
+      this.ofo.shift();
+      if (!after(end, this.rcvNxt)) continue;
+      const skip = (this.rcvNxt - q.seq + U32) % U32;
+      this.rx.push(q.data.subarray(skip));
+      this.rcvNxt = end;
+    }
   }
 
   /**
@@ -478,7 +615,7 @@ export class TcpSocket {
     const d = decodeTcpOptions(options);
     if (!d.ok) return;
     for (const o of d.value) {
-      if (o.kind === 'mss') this.mss = Math.min(this.mss, o.value);
+      if (o.kind === 'mss') this.mssClamp = o.value;
       else if (o.kind === 'sack-permitted') this.peerSack = true;
       else if (o.kind === 'wscale') this.peerWscale = o.shift;
       else if (o.kind === 'timestamps') {
@@ -503,21 +640,29 @@ export class TcpSocket {
     child.localPort = this.localPort;
     child.remote = { addr: ip.src, port: seg.srcPort };
     const rt = routeOutput(this.host, ip.src);
-    child.mss = rt.ok ? Math.min(rt.dev.mtu - 60, 65535) : 1220;
+    child.advMss = rt.ok ? advMssOf(this.host, ip.src, rt.dev) : IPV6_MIN_MSS;
     child.readPeerOptions(seg.options);
     child.initSequence();
     child.rcvNxt = add32(seg.seq, 1);
     child.sndUna = child.iss;
     child.sndNxt = add32(child.iss, 1);
     child.setState('SYN_RECV');
-    // tcp_openreq_init_rwin: the listener offers 45 segments of (mss - 12 when timestamps are on).
-    child.synWindow = SYN_WINDOW_SEGS * (child.mss - (child.peerTs ? 12 : 0));
+    // tcp_openreq_init_rwin: the listener offers 45 segments of (advmss - 12 when timestamps are on).
+    child.synWindow = SYN_WINDOW_SEGS * (child.advMss - (child.peerTs ? 12 : 0));
     child.rcvWnd = child.synWindow;
     child.rcvWup = child.rcvNxt;
     this.host.tcpSockets.add(child);
     child.sendSynAck(false);
+    // tcp_v6_syn_recv_sock: tcp_sync_mss with the dst the SYN-ACK took.
+    if (child.dstMtu) child.syncMss(child.dstMtu());
     child.armSynAckTimer();
     this.host.trace(skb.id, { kind: 'consumed', by: `tcp listener :${this.localPort} (SYN, answered SYN-ACK)` });
+  }
+
+  /** tcp_ack, as far as modelled: snd_una moves on, and what it covers leaves the retransmit queue. */
+  private takeAck(ack: number): void {
+    if (after(ack, this.sndUna) && !after(ack, this.sndNxt)) this.sndUna = ack;
+    while (this.rtx.length > 0 && !after(add32(this.rtx[0]!.seq, this.rtx[0]!.data.length), this.sndUna)) this.rtx.shift();
   }
 
   /** tcp_rcv_state_process for a segment of this socket (after the socket lookup and the in check). */
@@ -562,6 +707,8 @@ export class TcpSocket {
         return;
       }
       this.readPeerOptions(seg.options);
+      // tcp_rcv_synsent_state_process: synced again now that the peer's MSS clamps it.
+      this.syncMss(this.pmtuCookie || (this.dstMtu?.() ?? IPV6_MIN_MSS + 60));
       this.rcvNxt = add32(seg.seq, 1);
       this.rcvWnd = this.synWindow;
       this.rcvWup = this.rcvNxt;
@@ -583,7 +730,16 @@ export class TcpSocket {
       host.trace(skb.id, { kind: 'consumed', by: `${where}: retransmitted SYN, SYN-ACK sent again` });
       return;
     }
-    // Synchronized states: only the next expected segment is taken (no reordering queue).
+    // Data past a hole: its ACK is taken, the data waits in the out-of-order queue.
+    const dataState = this.state === 'ESTABLISHED' || this.state === 'FIN_WAIT1' || this.state === 'FIN_WAIT2';
+    if (after(seg.seq, this.rcvNxt) && seg.payload.length > 0 && dataState && !f.rst && !f.syn && !f.fin && f.ack) {
+      this.noteTs(seg.options);
+      this.takeAck(seg.ack);
+      this.queueOutOfOrder(seg.seq, seg.payload);
+      host.trace(skb.id, { kind: 'delivered', to: `tcp socket ${where} (out-of-order queue, seq ${seg.seq})` });
+      return;
+    }
+    // Synchronized states: otherwise only the next expected segment is taken.
     if (seg.seq !== this.rcvNxt) {
       if (!f.rst) this.sendAck();
       host.drop(skb, 'TCP_OFO_DROP', `${where}: seq ${seg.seq} but ${this.rcvNxt} expected`);
@@ -611,7 +767,7 @@ export class TcpSocket {
       host.drop(skb, 'TCP_ACK_UNSENT_DATA', `${where}: acks unsent data`);
       return;
     }
-    if (after(seg.ack, this.sndUna)) this.sndUna = seg.ack;
+    this.takeAck(seg.ack);
     const finAcked = this.finSent && this.sndUna === this.sndNxt;
     if (this.state === 'SYN_RECV') {
       if (seg.ack !== this.sndNxt) {
@@ -634,6 +790,7 @@ export class TcpSocket {
     if (seg.payload.length > 0 && (this.state === 'ESTABLISHED' || this.state === 'FIN_WAIT1' || this.state === 'FIN_WAIT2')) {
       this.rx.push(seg.payload);
       this.rcvNxt = add32(this.rcvNxt, seg.payload.length);
+      this.drainOutOfOrder();
       acknowledge = true;
       this.wake();
     }
@@ -826,12 +983,13 @@ export function tcpV6Rcv(host: Host, skb: Skb, ip: Ipv6Repr, off: number, lo: nu
 }
 
 /**
- * tcp_v6_err for an ICMPv6 error about a segment we sent. Packet too big only updates the path
- * MTU (not modelled: ignored); during SYN_SENT any other error ends the connect with its errno
+ * tcp_v6_err for an ICMPv6 error about a segment we sent. Packet too big shrinks the path MTU and
+ * the MSS, and sends the queued segments that no longer fit again (tcp_v6_mtu_reduced); during
+ * SYN_SENT any other error ends the connect with its errno
  * (tcp_done), hard or soft; on a synchronized connection errors are soft (sk_err_soft, which
  * only a later timeout reports) and are ignored here, as is an error for a request in SYN_RECV.
  */
-export function tcpV6Err(host: Host, inv: Uint8Array, type: number, errno: Errno): boolean {
+export function tcpV6Err(host: Host, inv: Uint8Array, type: number, errno: Errno, info = 0): boolean {
   if (inv.length < 44 || inv[6] !== IPPROTO.TCP) return false;
   const src = inv.slice(8, 24);
   const dst = inv.slice(24, 40);
@@ -839,6 +997,15 @@ export function tcpV6Err(host: Host, inv: Uint8Array, type: number, errno: Errno
   const dport = (inv[42]! << 8) | inv[43]!;
   const sk = tcpV6Lookup(host, dst, dport, src, sport);
   if (!sk || sk.state === 'LISTEN') return false;
+  if (type === 2) {
+    // Below IPV6_MIN_MTU the message is ignored; otherwise the path learns it (inet6_csk_update_pmtu)
+    // if it would shrink the MSS, and the socket takes it (tcp_v6_mtu_reduced).
+    if (info < IPV6_MIN_MTU) return true;
+    const rt = routeOutput(host, dst);
+    if (sk.wouldShrink(info)) updatePmtu(host, dst, rt.ok ? rt.dev : undefined, info);
+    sk.mtuReduced(info);
+    return true;
+  }
   if (type !== 2 && sk.state === 'SYN_SENT') {
     host.count('TcpAttemptFails');
     sk.fail(errno);

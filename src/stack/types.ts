@@ -61,5 +61,20 @@ export interface TraceEvent {
 /** The result a sender sees from sendmsg/connect: success or the errno the kernel returns. */
 export type SendResult =
   /** blackholed: the route was xfrm's blackhole for a template without SA (larval_drop); the packet was discarded after OUTPUT. */
-  | { readonly ok: true; readonly pkt: number; readonly blackholed?: true }
+  | {
+      readonly ok: true;
+      readonly pkt: number;
+      readonly blackholed?: true;
+      /**
+       * dst_mtu of the dst the packet took (the route's path MTU, or the xfrm bundle's), asked again
+       * at each call as the kernel asks a socket's cached dst: TCP sizes its segments by it.
+       */
+      readonly dstMtu?: () => number;
+      /**
+       * A TCP segment the kernel encrypts and sends on its own through a tunnel SA
+       * (xfrm_output_gso), from process context: the softirqs its transmit raised run before the
+       * sender's next segment (do_softirq at local_bh_enable), so the receiver takes it first.
+       */
+      readonly softirqNow?: true;
+    }
   | { readonly ok: false; readonly errno: import('../errors.js').Errno; readonly pkt?: number };

@@ -39,7 +39,7 @@ describe('/proc and /sys in the script', () => {
   test('ls lists the devices and files the namespace has', async () => {
     const { sh } = shell();
     const r = await sh.run('nsexec a ls /proc/sys/net/ipv6/conf; ls /proc/net; nsexec b ls /sys/class/net');
-    expect(r.stdout).toBe('all\ndefault\nlo\nif_inet6\nsnmp6\nxfrm_stat\nlo\n');
+    expect(r.stdout).toBe('all\ndefault\nlo\nif_inet6\nigmp6\nsnmp6\nxfrm_stat\nlo\n');
   });
 
   test('echo into a sysctl file sets it in that namespace only; a value the kernel refuses changes nothing and is reported', async () => {

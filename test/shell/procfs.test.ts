@@ -225,3 +225,34 @@ describe('/sys/class/net', () => {
     expect(readProcFile('/sys/class/net/eth0/statistics/bogus', ctx)).toBeUndefined();
   });
 });
+
+describe('/proc/net/igmp6', () => {
+  test('every device by ifindex, its groups newest first, users, flags (LOADED 4, NOREPORT 8), as the kernel printed them', () => {
+    // Recorded under uml-run after `ip netns add a; ip -n a link set lo up` and a veth eth0 that came up:
+    // lo's two all-nodes groups (ff02::1 loaded, ff01::1 below link scope never is), eth0's
+    // link-local solicited-node group (its last six digits follow the random MAC) and the same two.
+    const kernel = [
+      '1    lo              ff020000000000000000000000000001     1 0000000C 0',
+      '1    lo              ff010000000000000000000000000001     1 00000008 0',
+      '2    eth0            ff0200000000000000000001ff80186f     1 00000004 0',
+      '2    eth0            ff020000000000000000000000000001     1 0000000C 0',
+      '2    eth0            ff010000000000000000000000000001     1 00000008 0',
+    ];
+    const world = new World({ seed: 'igmp6' });
+    const host = world.addHost('a');
+    world.addHost('b');
+    host.setLinkUp('lo', true);
+    world.addVeth('a', 'eth0', 'b', 'eth0');
+    world.host('b').setLinkUp('eth0', true);
+    host.setLinkUp('eth0', true);
+    const lines = readProcFile('/proc/net/igmp6', { world, host })!.trimEnd().split('\n');
+    const mask = (l: string) => l.replace(/01ff[0-9a-f]{6}/, '01ffXXXXXX');
+    expect(lines.map(mask)).toEqual(kernel.map(mask));
+    // Two addresses sharing a solicited-node group count two users of it.
+    addAddress(host, 'eth0', ip('4321::1'), 64, { nodad: true });
+    addAddress(host, 'eth0', ip('4322::1'), 64, { nodad: true });
+    expect(readProcFile('/proc/net/igmp6', { world, host })).toContain(
+      '2    eth0            ff0200000000000000000001ff000001     2 00000004 0\n',
+    );
+  });
+});
