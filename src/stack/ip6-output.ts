@@ -66,8 +66,8 @@ export interface OutputRequest {
    */
   readonly kernelInternal?: boolean;
   /**
-   * An extension header (its next header is `nextHeader`) between the IPv6 header and the
-   * upper-layer bytes: MLD's router alert. The flow keeps the upper-layer protocol.
+   * MLD's router alert: a hop-by-hop header (its next header is `nextHeader`) between the IPv6
+   * header and the upper-layer bytes. The flow keeps the upper-layer protocol.
    */
   readonly hopByHop?: Uint8Array;
   /**
@@ -166,11 +166,10 @@ export function ip6SendLocal(host: Host, req: OutputRequest): SendResult {
   if (decision.kind === 'block') return { ok: false, errno: 'EPERM' };
   if (decision.kind === 'error') return { ok: false, errno: decision.errno };
   const flowLabel = req.flowLabel ?? autoFlowLabel(host.world, src, req.dst, req.nextHeader, sport, dport);
-  const upper = req.build(src, req.dst);
   const bytes = buildIpv6Packet(
     { trafficClass: req.trafficClass ?? 0, flowLabel, hopLimit: req.hopLimit ?? rt.dev.conf.hop_limit, src, dst: req.dst },
-    req.hopByHop ? IPPROTO.HOPOPTS : req.nextHeader,
-    req.hopByHop ? concatBytes(req.hopByHop, upper) : upper,
+    req.nextHeader,
+    req.build(src, req.dst),
   );
   if (req.checksumOffload) setPartialChecksum(bytes, req.nextHeader, req.checksumOffload.offset);
   const id = host.world.trace.newPacketId();

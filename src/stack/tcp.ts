@@ -249,19 +249,19 @@ export class TcpSocket {
     return mss - (this.peerTs ? 12 : 0);
   }
 
-  /**
-   * tcp_v6_mtu_reduced after a Packet Too Big for one of our segments: a smaller MSS, and
-   * tcp_simple_retransmit: every queued segment longer than it is sent again at once, cut to it.
-   */
   /** "Drop requests trying to increase our current mss" (tcp_v6_mtu_reduced's first check). */
   wouldShrink(mtu: number): boolean {
     return Math.max(Math.min(mtu - 60, this.mssClamp), TCP_MIN_SND_MSS) < this.mssCache;
   }
 
-  mtuReduced(mtu: number): boolean {
-    if (this.state === 'LISTEN' || this.state === 'CLOSE' || !this.wouldShrink(mtu)) return false;
+  /**
+   * tcp_v6_mtu_reduced after a Packet Too Big for one of our segments: a smaller MSS, and
+   * tcp_simple_retransmit: every queued segment longer than it is sent again at once, cut to it.
+   */
+  mtuReduced(mtu: number): void {
+    if (this.state === 'LISTEN' || this.state === 'CLOSE' || !this.wouldShrink(mtu)) return;
     const dstMtu = this.dstMtu?.();
-    if (dstMtu === undefined || this.pmtuCookie <= dstMtu) return true;
+    if (dstMtu === undefined || this.pmtuCookie <= dstMtu) return;
     this.syncMss(dstMtu);
     const size = this.currentMss();
     const queue = this.rtx;
@@ -280,7 +280,6 @@ export class TcpSocket {
         this.transmit({ ack: true, psh }, seq, chunk, undefined, undefined, false);
       }
     }
-    return true;
   }
 
   /** recv(2), non-blocking: the bytes in order; an empty array at end of file; EAGAIN when nothing is there. */
@@ -708,7 +707,7 @@ export class TcpSocket {
       }
       this.readPeerOptions(seg.options);
       // tcp_rcv_synsent_state_process: synced again now that the peer's MSS clamps it.
-      this.syncMss(this.pmtuCookie || (this.dstMtu?.() ?? IPV6_MIN_MSS + 60));
+      this.syncMss(this.pmtuCookie || (this.dstMtu?.() ?? IPV6_MIN_MTU));
       this.rcvNxt = add32(seg.seq, 1);
       this.rcvWnd = this.synWindow;
       this.rcvWup = this.rcvNxt;
@@ -1006,7 +1005,7 @@ export function tcpV6Err(host: Host, inv: Uint8Array, type: number, errno: Errno
     sk.mtuReduced(info);
     return true;
   }
-  if (type !== 2 && sk.state === 'SYN_SENT') {
+  if (sk.state === 'SYN_SENT') {
     host.count('TcpAttemptFails');
     sk.fail(errno);
   }
