@@ -4,7 +4,7 @@ import { unsafe } from '@noble/ciphers/aes.js';
 import { ConfigError } from '../errors.js';
 import type { PreparedAuth } from './auth.js';
 import { concat } from './bytes.js';
-import { constantTimeEqual, wipe } from './constant-time.js';
+import { icvVerifier, wipe } from './constant-time.js';
 
 const BLOCK = 16;
 
@@ -61,10 +61,7 @@ export function prepareAesMac(name: 'xcbc(aes)' | 'cmac(aes)', key: Uint8Array, 
     icvLength,
     fullLength,
     mac,
-    verify(data, icv) {
-      const parts = data instanceof Uint8Array ? [data] : data;
-      return constantTimeEqual(mac(...parts), icv);
-    },
+    verify: icvVerifier(mac),
     destroy() {
       wipe(macKey, whole, padded, state);
     },

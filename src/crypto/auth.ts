@@ -8,7 +8,7 @@ import type { CHash } from '@noble/hashes/utils.js';
 import { notModelled, resolveAuth } from './algorithms.js';
 import { prepareAesMac } from './auth-aes.js';
 import { type CryptoBackend, nativeHasHash, useNative } from './backend.js';
-import { constantTimeEqual } from './constant-time.js';
+import { icvVerifier } from './constant-time.js';
 
 /** An `auth` algorithm bound to one key: what an SA holds for its whole life. */
 export interface PreparedAuth {
@@ -114,10 +114,7 @@ export function prepareAuth(
     icvLength,
     fullLength,
     mac,
-    verify(data, icv) {
-      const parts = data instanceof Uint8Array ? [data] : data;
-      return constantTimeEqual(mac(...parts), icv);
-    },
+    verify: icvVerifier(mac),
     destroy() {
       keyed.destroy();
       scratch?.destroy();

@@ -12,6 +12,13 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
+/** A MAC's constant-time check of a received ICV over one buffer or the concatenation of several. */
+export function icvVerifier(
+  mac: (...data: readonly Uint8Array[]) => Uint8Array,
+): (data: Uint8Array | readonly Uint8Array[], icv: Uint8Array) => boolean {
+  return (data, icv) => constantTimeEqual(data instanceof Uint8Array ? mac(data) : mac(...data), icv);
+}
+
 /** Overwrites key material with zeros once it is no longer needed. */
 export function wipe(...arrays: readonly (Uint8Array | Uint32Array | undefined)[]): void {
   for (const a of arrays) a?.fill(0);

@@ -171,37 +171,27 @@ describe('the xfrm engine on the stack paths', () => {
     // of x_allow_exceptions shows XfrmInPolBlock=4 after two refused replies.
     const w = settle(pair());
     const a = w.host('a');
-    a.xfrm.spd.add({
-      selector: makeSelector({
-        family: 'inet6',
-        src: B,
-        dst: A,
-        prefixlenS: 128,
-        prefixlenD: 128,
-        proto: 58,
-        sport: 129,
-        sportMask: 0xffff,
-      }),
-      dir: 'in',
-      action: 'block',
-    });
+    // An in block for ICMPv6 of one type from B.
+    const blockIn = (type: number) =>
+      a.xfrm.spd.add({
+        selector: makeSelector({
+          family: 'inet6',
+          src: B,
+          dst: A,
+          prefixlenS: 128,
+          prefixlenD: 128,
+          proto: 58,
+          sport: type,
+          sportMask: 0xffff,
+        }),
+        dir: 'in',
+        action: 'block',
+      });
+    blockIn(129);
     expect(ping(a, B, { count: 1, timeoutUs: 1_000_000 }).received).toBe(0);
     expect(a.counter('XfrmInPolBlock')).toBe(2);
     // An echo request refused while no ping runs on a (the filter would not pass it anyway): once.
-    a.xfrm.spd.add({
-      selector: makeSelector({
-        family: 'inet6',
-        src: B,
-        dst: A,
-        prefixlenS: 128,
-        prefixlenD: 128,
-        proto: 58,
-        sport: 128,
-        sportMask: 0xffff,
-      }),
-      dir: 'in',
-      action: 'block',
-    });
+    blockIn(128);
     expect(ping(w.host('b'), A, { count: 1, timeoutUs: 1_000_000 }).received).toBe(0);
     expect(a.counter('XfrmInPolBlock')).toBe(3);
   });
